@@ -1,0 +1,32 @@
+# The two commands a new machine needs: `make demo` and `make test`. Both set up the virtualenv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint typecheck pytest slow clean
+
+$(VENV)/.installed: requirements-dev.txt layers/crossrotate/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/python scripts/demo.py
+
+test: lint typecheck pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed
+	$(BIN)/pytest -m "not slow"
+
+slow: $(VENV)/.installed
+	$(BIN)/pytest -m slow
+
+clean:
+	rm -rf $(VENV) .aws-sam .mypy_cache .ruff_cache

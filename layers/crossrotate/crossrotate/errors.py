@@ -1,0 +1,165 @@
+"""The one error tree of the rotation function, and the tables that decide which branch a code takes.
+
+::
+
+    RotationError                  any failure a caller sees: code, provider, request_id, retryable
+    ├── RetryableRotationError     trying again later can succeed: throttling, provider outages, transport faults
+    └── FatalRotationError         trying again cannot help: bad input, permissions, missing resources
+
+``code`` is the provider's error code (``InvalidParameterValue.AccountNotExistError``) or one of ours
+(``InvalidSecret``, ``Transport.Timeout``, …: the README lists them). ``provider`` is ``tencentcloud-postgres``,
+``alibabacloud-rds``, ``secretsmanager`` or ``rotation`` (this function's own checks). ``request_id`` is the
+provider's, when it sent one. ``retry_after`` is the provider's hint in seconds, when it sent one.
+``unclassified`` marks a code that no table lists, decided by its family or HTTP status instead.
+
+Messages name the code and the provider's message and never contain a credential: whoever builds an error
+from a provider's words passes them through :func:`redact` with the secrets that request carried.
+
+Adapters do not decide what is retryable: they look the code up in their provider's :class:`ErrorTable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+OWN = "rotation"
+
+
+class RotationError(Exception):
+    """A classified failure of a rotation step or action."""
+
+    retryable: bool = False
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        provider: str = OWN,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        unclassified: bool = False,
+    ) -> None:
+        self.code = code
+        self.provider = provider
+        self.request_id = request_id
+        self.retry_after = retry_after
+        self.unclassified = unclassified
+        self.detail = message
+        where = f" (request {request_id})" if request_id else ""
+        super().__init__(f"{provider}: {code}: {message}{where}")
+
+    def as_dict(self) -> dict[str, object]:
+        """The fields a result document or a log line carries."""
+        return {
+            "code": self.code,
+            "provider": self.provider,
+            "request_id": self.request_id,
+            "retryable": self.retryable,
+            "message": str(self),
+        }
+
+
+class RetryableRotationError(RotationError):
+    """Trying again later can succeed."""
+
+    retryable = True
+
+
+class FatalRotationError(RotationError):
+    """Trying again cannot help until someone changes something."""
+
+    retryable = False
+
+
+def fatal(code: str, message: str) -> FatalRotationError:
+    """One of this function's own fatal errors (bad input, bad configuration)."""
+    return FatalRotationError(code, message)
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every non-empty secret replaced, so a provider echoing a parameter cannot leak it."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What a code means for the caller: may it be retried, and why (the documented meaning)."""
+
+    retryable: bool
+    reason: str
+    unclassified: bool = False
+
+
+Entry = tuple[bool, str]
+RETRYABLE = True
+FATAL = False
+
+
+@dataclass(frozen=True)
+class ErrorTable:
+    """A provider's codes → (retryable, documented reason), with family and HTTP-status fallbacks.
+
+    A code missing from ``codes`` is decided by its longest listed family prefix (``AuthFailure`` for
+    ``AuthFailure.Anything``), then by HTTP status (429 and 5xx retry, the rest do not), and is marked unclassified.
+    """
+
+    provider: str
+    codes: Mapping[str, Entry]
+    families: Mapping[str, Entry]
+
+    def classify(self, code: str, http_status: int | None = None) -> Classification:
+        if code in self.codes:
+            retryable, reason = self.codes[code]
+            return Classification(retryable, reason)
+        parts = code.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            family = ".".join(parts[:end])
+            if family in self.families:
+                retryable, reason = self.families[family]
+                return Classification(retryable, f"unlisted code of family {family}: {reason}", unclassified=True)
+        if http_status is not None and (http_status == 429 or http_status >= 500):
+            return Classification(RETRYABLE, f"unlisted code with HTTP {http_status}", unclassified=True)
+        return Classification(FATAL, "unlisted code", unclassified=True)
+
+    def error(
+        self,
+        code: str,
+        message: str,
+        *,
+        request_id: str | None = None,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+    ) -> RotationError:
+        """The classified exception for a provider's error response."""
+        verdict = self.classify(code, http_status)
+        kind = RetryableRotationError if verdict.retryable else FatalRotationError
+        return kind(
+            code,
+            message,
+            provider=self.provider,
+            request_id=request_id,
+            retry_after=retry_after,
+            unclassified=verdict.unclassified,
+        )
+
+
+TRANSPORT: Mapping[str, Entry] = {
+    "Transport.ConnectError": (RETRYABLE, "the connection could not be opened; nothing was sent"),
+    "Transport.Timeout": (
+        RETRYABLE,
+        "no answer in time; the request may have been applied, which is safe: resetting to the same pending "
+        "password again is repeatable",
+    ),
+    "Transport.ConnectionLost": (RETRYABLE, "the connection broke before the answer; as for a timeout"),
+    "Transport.BadResponse": (RETRYABLE, "the answer was not the provider's documented JSON"),
+}
+
+
+def transport_error(provider: str, code: str, message: str) -> RetryableRotationError:
+    """A transport failure: always retryable (see :data:`TRANSPORT`)."""
+    return RetryableRotationError(code, message, provider=provider)

@@ -1,0 +1,91 @@
+"""The interfaces the rotation steps talk to. Adapters (boto3, httpx, database drivers) implement them; tests
+swap in other adapters (a local Secrets Manager, provider emulators, a virtual clock), never patches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from .secret import DatabaseSecret
+
+CURRENT = "AWSCURRENT"
+PENDING = "AWSPENDING"
+PREVIOUS = "AWSPREVIOUS"
+
+
+class Clock(Protocol):
+    def time(self) -> float:
+        """Wall-clock seconds since the epoch: request signatures carry it."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never jumps: deadlines and backoff use it."""
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class SecretMetadata:
+    """What ``DescribeSecret`` says about a secret: enough for the protocol's checks."""
+
+    arn: str
+    name: str
+    rotation_enabled: bool
+    rotation_lambda_arn: str | None
+    versions: Mapping[str, tuple[str, ...]]
+
+    def version_with(self, stage: str) -> str | None:
+        return next((version for version, stages in self.versions.items() if stage in stages), None)
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    version_id: str
+    secret_string: str | None
+    stages: tuple[str, ...]
+
+    def __repr__(self) -> str:  # the value is a credential
+        return f"SecretValue({self.version_id}, {self.stages})"
+
+
+class SecretStore(Protocol):
+    def describe(self, secret_id: str) -> SecretMetadata: ...
+
+    def get_value(self, secret_id: str, *, stage: str | None = None, version_id: str | None = None) -> SecretValue | None:
+        """The version with that label and/or id: its value and labels, or None when there is no such version
+        or it has no value (yet)."""
+
+    def put_pending(self, secret_id: str, token: str, secret_string: str, rotation_token: str | None) -> bool:
+        """Store ``secret_string`` as version ``token`` labelled AWSPENDING. False when that version already
+        holds different data (another copy of the step got there first)."""
+
+    def move_current(self, secret_id: str, to_version: str, from_version: str | None) -> None:
+        """Move AWSCURRENT to ``to_version``; the service moves AWSPREVIOUS to ``from_version`` itself."""
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """The provider's view of a database account. ``settling`` means a change is being applied: ask again."""
+
+    exists: bool
+    usable: bool
+    settling: bool
+    status: str
+
+
+class ProviderApi(Protocol):
+    """One provider's API, bound to one database account."""
+
+    def reset_password(self, password: str) -> str | None:
+        """Set the account's password; returns the provider's request id."""
+
+    def account_state(self) -> AccountState: ...
+
+
+class DatabaseProbe(Protocol):
+    def can_log_in(self, secret: DatabaseSecret) -> bool:
+        """Whether the database accepts ``secret``'s username and password right now."""
+
+
+ProviderFactory = Callable[[DatabaseSecret], ProviderApi]

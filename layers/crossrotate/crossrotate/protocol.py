@@ -1,0 +1,163 @@
+"""The Secrets Manager rotation protocol: createSecret, setSecret, testSecret, finishSecret.
+
+Every step may run twice, or twice at once, without a second reset to a different password: the pending
+password is fixed by the first ``PutSecretValue`` of the version (the service refuses different data under
+the same token), and only that stored value is ever sent to the provider. A password the database accepts
+is always held by a labelled version: AWSCURRENT keeps the old one until finishSecret, which runs only after
+testSecret proved the new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .errors import RetryableRotationError, fatal
+from .log import logger
+from .passwords import ALIBABA_RDS, TENCENT_POSTGRES, PasswordPolicy
+from .ports import CURRENT, PENDING, Clock, DatabaseProbe, ProviderFactory, SecretMetadata, SecretStore, SecretValue
+from .retry import with_retries
+from .secret import ALIBABA, TENCENT, DatabaseSecret, parse_secret
+
+STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
+POLICIES: Mapping[str, PasswordPolicy] = {TENCENT: TENCENT_POSTGRES, ALIBABA: ALIBABA_RDS}
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    step: str
+    secret_id: str
+    token: str
+    rotation_token: str | None
+
+    def __repr__(self) -> str:  # the rotation token is a credential
+        return f"StepRequest({self.step}, {self.secret_id}, {self.token})"
+
+
+@dataclass
+class Dependencies:
+    store: SecretStore
+    providers: ProviderFactory
+    clock: Clock
+    deadline: float
+    """``clock.monotonic()`` value by which the step must have answered."""
+    password_length: str | None = None
+    probe: DatabaseProbe | None = None
+    settle_poll: float = 2.0
+    """Seconds between account-state reads while the provider is still applying a reset."""
+
+
+def run_step(request: StepRequest, deps: Dependencies) -> None:
+    """Run one step after the protocol's checks; raise a RotationError to fail it.
+
+    Steps that change something first read ``DescribeSecret``: rotation must be enabled and the token must
+    be the AWSPENDING version. testSecret changes nothing, so it reads the labels from the pending version
+    itself and saves a call (every step usually runs in a fresh sandbox).
+    """
+    if request.step == "testSecret":
+        prove_pending(request, deps)
+        return
+    metadata = deps.store.describe(request.secret_id)
+    if not metadata.rotation_enabled:
+        raise fatal("RotationNotEnabled", f"rotation is not enabled for {metadata.name}")
+    stages = metadata.versions.get(request.token)
+    if stages is None:
+        raise fatal("InvalidToken", f"{request.token} is not a version of {metadata.name}")
+    if _already_current(stages):
+        return
+    if PENDING not in stages:
+        raise fatal("NotPending", f"version {request.token} of {metadata.name} is not AWSPENDING")
+    CHANGING_STEPS[request.step](request, metadata, deps)
+    logger.info("step done")
+
+
+def create_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies) -> None:
+    """Store a generated password as the pending version, unless it already holds one."""
+    current = deps.store.get_value(request.secret_id, stage=CURRENT)
+    document = parse_secret(current.secret_string if current else None, "AWSCURRENT")
+    policy = POLICIES[document.provider]
+    password = policy.generate(policy.length_from(deps.password_length))
+    stored = deps.store.put_pending(request.secret_id, request.token, document.with_password(password), request.rotation_token)
+    if not stored:
+        logger.info("the pending version already holds a password: keeping it")
+
+
+def apply_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies) -> None:
+    """Make the provider accept the pending password. Repeating it resets to the same value."""
+    pending = _pending(deps.store.get_value(request.secret_id, version_id=request.token), request)
+    if deps.probe and pending.host and deps.probe.can_log_in(pending):
+        logger.info("pending password already logs in: no reset needed")
+        return
+    provider = deps.providers(pending)
+    request_id = with_retries(
+        lambda: provider.reset_password(pending.password),
+        clock=deps.clock,
+        deadline=deps.deadline,
+        what="ResetAccountPassword",
+    )
+    logger.info("password reset", extra={"request_id": request_id})
+
+
+def prove_pending(request: StepRequest, deps: Dependencies) -> None:
+    """Prove the pending credentials: the account exists and is usable (and, with ``host``, logs in)."""
+    version = deps.store.get_value(request.secret_id, version_id=request.token)
+    if version and _already_current(version.stages):
+        return
+    pending = _pending(version, request)
+    provider = deps.providers(pending)
+    while True:
+        state = with_retries(provider.account_state, clock=deps.clock, deadline=deps.deadline, what="account state")
+        if not state.exists:
+            raise fatal("AccountNotFound", f"{pending.username} does not exist on {pending.instance_id}")
+        if state.usable:
+            break
+        if not state.settling:
+            raise fatal("AccountNotUsable", f"{pending.username} on {pending.instance_id} is {state.status}")
+        if deps.clock.monotonic() + deps.settle_poll > deps.deadline:
+            raise RetryableRotationError(
+                "AccountNotReady", f"{pending.username} on {pending.instance_id} is still {state.status}"
+            )
+        logger.info("account is still settling", extra={"status": state.status})
+        deps.clock.sleep(deps.settle_poll)
+    if deps.probe and pending.host:
+        _prove_login(pending, deps)
+    logger.info("step done")
+
+
+def _prove_login(pending: DatabaseSecret, deps: Dependencies) -> None:
+    """Log in with the pending password, retrying until the deadline: managed databases apply it late."""
+    assert deps.probe
+    while not deps.probe.can_log_in(pending):
+        if deps.clock.monotonic() + deps.settle_poll > deps.deadline:
+            raise RetryableRotationError("LoginFailed", f"the pending password does not log in to {pending.host}")
+        deps.clock.sleep(deps.settle_poll)
+
+
+def promote_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies) -> None:
+    """Move AWSCURRENT to the pending version (the service moves AWSPREVIOUS to the old one)."""
+    deps.store.move_current(request.secret_id, request.token, metadata.version_with(CURRENT))
+
+
+def _already_current(stages: tuple[str, ...]) -> bool:
+    if CURRENT in stages:
+        logger.info("version is already AWSCURRENT: nothing to do")
+        return True
+    return False
+
+
+def _pending(version: SecretValue | None, request: StepRequest) -> DatabaseSecret:
+    """The pending version, validated: it is exactly what will be sent to the provider."""
+    if version is None or PENDING not in version.stages:
+        raise fatal("NotPending", f"version {request.token} is not AWSPENDING with a value: has createSecret run?")
+    pending = parse_secret(version.secret_string, "AWSPENDING")
+    problems = POLICIES[pending.provider].violations(pending.password)
+    if problems:
+        raise fatal("InvalidPendingPassword", "AWSPENDING's password breaks the policy: " + "; ".join(problems))
+    return pending
+
+
+CHANGING_STEPS: Mapping[str, Callable[[StepRequest, SecretMetadata, Dependencies], None]] = {
+    "createSecret": create_pending,
+    "setSecret": apply_pending,
+    "finishSecret": promote_pending,
+}

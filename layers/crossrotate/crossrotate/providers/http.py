@@ -1,0 +1,62 @@
+"""What both providers' clients share: one pooled ``httpx.Client`` per process, explicit timeouts, and
+transport failures turned into classified, retryable errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ..errors import RetryableRotationError, transport_error
+
+TIMEOUT = httpx.Timeout(8.0, connect=3.0)
+_client: httpx.Client | None = None
+
+# Subclasses first: a connect timeout or a pool timeout means nothing was sent.
+TRANSPORT_FAILURES: tuple[tuple[type[Exception], str], ...] = (
+    (httpx.ConnectTimeout, "Transport.ConnectError"),
+    (httpx.PoolTimeout, "Transport.ConnectError"),
+    (httpx.ConnectError, "Transport.ConnectError"),
+    (httpx.TimeoutException, "Transport.Timeout"),
+    (httpx.RemoteProtocolError, "Transport.ConnectionLost"),
+    (httpx.NetworkError, "Transport.ConnectionLost"),
+    (httpx.HTTPError, "Transport.BadResponse"),
+)
+
+
+def shared_client() -> httpx.Client:
+    """The process's client: warm invocations reuse its connections."""
+    global _client
+    if _client is None:
+        _client = httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+    return _client
+
+
+def send(client: httpx.Client, request: httpx.Request, auth: httpx.Auth, provider: str) -> httpx.Response:
+    try:
+        return client.send(request, auth=auth)
+    except httpx.HTTPError as error:
+        raise _transport(error, provider) from None
+
+
+def _transport(error: httpx.HTTPError, provider: str) -> RetryableRotationError:
+    code = next(code for kind, code in TRANSPORT_FAILURES if isinstance(error, kind))
+    return transport_error(provider, code, type(error).__name__)
+
+
+def json_body(response: httpx.Response) -> dict[str, Any] | None:
+    """The response's JSON object whatever its content type, or None when it is not one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def close_shared_client() -> None:
+    """Close the process's client (its pooled connections); the next call opens a new one."""
+    global _client
+    if _client is not None:
+        _client.close()
+        _client = None

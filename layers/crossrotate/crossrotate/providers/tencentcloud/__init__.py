@@ -1,0 +1,1 @@
+"""TencentDB for PostgreSQL through Tencent Cloud API 3.0."""

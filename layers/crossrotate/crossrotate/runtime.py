@@ -1,0 +1,165 @@
+"""Wiring for Lambda: the real adapters, built from the environment and the invocation's context.
+
+What is expensive to build (the boto3 client, the pooled HTTP client, API keys) lives for the whole process,
+so warm invocations reuse it; provider modules are imported the first time a secret of theirs is rotated.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+import traceback
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from .endpoints import checked_endpoint
+from .errors import FatalRotationError, RotationError, fatal
+from .log import logger
+from .ports import CURRENT, Clock, ProviderApi, SecretStore
+from .protocol import Dependencies
+from .secret import TENCENT, DatabaseSecret
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_BUDGET_S = 60.0
+SAFETY_MARGIN_S = 3.0
+API_KEY_TTL_S = 300.0
+
+
+@dataclass(frozen=True)
+class ProviderBinding:
+    """Where a provider's client lives and which environment variables configure it."""
+
+    module: str
+    credentials_variable: str
+    endpoint_variable: str
+
+
+PROVIDER_BINDINGS: Mapping[str, ProviderBinding] = {
+    TENCENT: ProviderBinding(
+        "crossrotate.providers.tencentcloud.client", "TENCENTCLOUD_CREDENTIALS_SECRET", "TENCENTCLOUD_ENDPOINT_URL"
+    ),
+}
+
+
+class ProviderModule(Protocol):
+    def build(
+        self, account: DatabaseSecret, credentials_json: str | None, endpoint: str | None, http: Any, now: Any
+    ) -> ProviderApi: ...
+
+
+class SystemClock:
+    def time(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+@dataclass
+class ApiKeyCache:
+    """API key secrets by id, kept for a few minutes so warm invocations skip the read but see a new key soon."""
+
+    ttl: float = API_KEY_TTL_S
+    entries: dict[str, tuple[float, str | None]] = field(default_factory=dict, repr=False)
+
+    def read(self, store: SecretStore, secret_id: str, clock: Clock) -> str | None:
+        cached = self.entries.get(secret_id)
+        if cached and clock.monotonic() - cached[0] < self.ttl:
+            return cached[1]
+        value = store.get_value(secret_id, stage=CURRENT)
+        if value is None:
+            raise fatal("MissingCredentialsSecret", f"the API key secret {secret_id} has no current value")
+        self.entries[secret_id] = (clock.monotonic(), value.secret_string)
+        return value.secret_string
+
+
+@dataclass
+class ProviderWiring:
+    """:data:`~crossrotate.ports.ProviderFactory`: a secret's provider client, configured from the environment."""
+
+    store: SecretStore
+    clock: Clock
+    environ: Mapping[str, str]
+    api_keys: ApiKeyCache
+    http: httpx.Client | None = None
+    """The HTTP client; None for the process's shared one."""
+
+    def __call__(self, account: DatabaseSecret) -> ProviderApi:
+        binding = PROVIDER_BINDINGS.get(account.provider)
+        if binding is None:
+            raise fatal("UnknownProvider", f"{account.provider} is not supported by this version")
+        key_secret = account.credentials_secret or self.environ.get(binding.credentials_variable)
+        if not key_secret:
+            raise fatal(
+                "MissingCredentialsSecret",
+                f"the secret has no credentials_secret and {binding.credentials_variable} is not set",
+            )
+        override = self.environ.get(binding.endpoint_variable)
+        endpoint = checked_endpoint(override, binding.endpoint_variable) if override else None
+        from .providers.http import shared_client
+
+        module = cast(ProviderModule, importlib.import_module(binding.module))
+        credentials = self.api_keys.read(self.store, key_secret, self.clock)
+        return module.build(account, credentials, endpoint, self.http or shared_client(), self.clock.time)
+
+
+_store: SecretStore | None = None
+_api_keys = ApiKeyCache()
+
+
+def secret_store() -> SecretStore:
+    global _store
+    if _store is None:
+        from .aws import SecretsManagerStore
+
+        _store = SecretsManagerStore()
+    return _store
+
+
+def dependencies(context: Any, environ: Mapping[str, str] = os.environ) -> Dependencies:
+    """Everything a step needs, with a deadline a little before Lambda's."""
+    clock = SystemClock()
+    remaining = context.get_remaining_time_in_millis() / 1000 if context else DEFAULT_BUDGET_S
+    store = secret_store()
+    return Dependencies(
+        store=store,
+        providers=ProviderWiring(store, clock, environ, _api_keys),
+        clock=clock,
+        deadline=clock.monotonic() + remaining - SAFETY_MARGIN_S,
+        password_length=environ.get("PASSWORD_LENGTH"),
+    )
+
+
+def log_fields(error: RotationError) -> dict[str, object]:
+    """What a log line says of a failure (``message`` is a reserved LogRecord name, so it is ``error``)."""
+    return {
+        "code": error.code,
+        "provider": error.provider,
+        "request_id": error.request_id,
+        "retryable": error.retryable,
+        "unclassified": error.unclassified,
+        "error": str(error),
+    }
+
+
+@contextmanager
+def reporting() -> Iterator[None]:
+    """Log each failure with its classification, and turn anything unexpected into a FatalRotationError whose
+    message carries only the exception's type (an unexpected message could quote a value)."""
+    try:
+        yield
+    except RotationError as error:
+        logger.error("rotation failed", extra=log_fields(error))
+        raise
+    except Exception as error:  # noqa: BLE001 - the boundary: nothing unclassified leaves the function
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        logger.error("unexpected failure", extra={"exception": type(error).__name__, "frames": frames})
+        raise FatalRotationError("UnexpectedError", f"unexpected {type(error).__name__}") from None

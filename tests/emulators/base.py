@@ -1,0 +1,179 @@
+"""A real HTTP server on loopback for a provider emulator, with faults that can be injected per action.
+
+Faults, consumed in order of injection, each for its next ``times`` matching calls (after authentication,
+as a real gateway would answer):
+
+- ``error``: the provider's error envelope with ``code`` (and ``status``);
+- ``status``: a bare HTTP ``status`` with a non-JSON body (a load balancer's answer);
+- ``delay``: answer normally after ``seconds`` (a slow provider; a client timeout sees nothing);
+- ``drop_after_apply``: apply the call, then close the connection without answering;
+- ``drop_before_apply``: close the connection without applying anything.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Fault:
+    kind: str
+    action: str | None = None
+    times: int = 1
+    code: str = ""
+    message: str = "injected fault"
+    status: int = 200
+    seconds: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class DropConnection(Exception):
+    """Close the connection without an answer."""
+
+
+@dataclass
+class Call:
+    action: str
+    params: dict[str, Any]
+    outcome: str
+    """``ok``, the error code, or the fault kind."""
+
+
+class ProviderError(Exception):
+    def __init__(self, code: str, message: str, status: int = 200) -> None:
+        super().__init__(code)
+        self.code, self.message, self.status = code, message, status
+
+
+class EmulatorServer:
+    """Owns the server thread, the fault queue and the call log; subclasses implement :meth:`handle`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.faults: list[Fault] = []
+        self.calls: list[Call] = []
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- control -------------------------------------------------------------------------------------
+    def inject(self, kind: str, action: str | None = None, times: int = 1, **details: Any) -> None:
+        with self.lock:
+            self.faults.append(Fault(kind=kind, action=action, times=times, **details))
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self.faults.clear()
+
+    def take_fault(self, action: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.action in (None, action) and fault.times > 0:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def record(self, action: str, params: dict[str, Any], outcome: str) -> None:
+        with self.lock:
+            self.calls.append(Call(action, params, outcome))
+
+    def calls_of(self, action: str) -> list[Call]:
+        with self.lock:
+            return [call for call in self.calls if call.action == action]
+
+    # -- serving -------------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    @staticmethod
+    def request_id() -> str:
+        return str(uuid.uuid4())
+
+    @staticmethod
+    def json_response(document: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        return Response(status, json.dumps(document).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+    def start(self) -> str:
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the call log
+                pass
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                path, _, query = self.path.partition("?")
+                request = Request(
+                    self.command, path, query, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length)
+                )
+                try:
+                    response = emulator.handle(request)
+                except DropConnection:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.send_response(response.status)
+                for name, value in {**response.headers, "Content-Length": str(len(response.body))}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(response.body)
+
+            do_GET = do_POST = _serve
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        assert self._server, "not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def apply_fault_before(self, fault: Fault | None, error_response: Any) -> Response | None:
+        """The answer a fault gives before the action runs, or None to run it (maybe after a delay)."""
+        if fault is None:
+            return None
+        if fault.kind == "delay":
+            time.sleep(fault.seconds)
+            return None
+        if fault.kind == "drop_before_apply":
+            raise DropConnection
+        if fault.kind == "status":
+            return Response(fault.status, b"<html>upstream error</html>", {"Content-Type": "text/html", **fault.headers})
+        if fault.kind == "error":
+            response: Response = error_response(ProviderError(fault.code, fault.message, fault.status), fault.headers)
+            return response
+        return None

@@ -1,0 +1,142 @@
+"""A local Secrets Manager (moto's server, a real HTTP endpoint) and a driver that plays the service's part in a
+rotation: it starts the rotation, invokes the steps in order, and removes AWSPENDING when they are done.
+
+moto differs from AWS in one rule this project relies on, so :func:`start_secrets_manager` restores it: AWS
+refuses a ``PutSecretValue`` that would change the data of a version that already has data
+(``ResourceExistsException``), AWSPENDING or not; moto 5.2 lets an AWSPENDING version be overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from moto.secretsmanager import models as moto_models
+from moto.secretsmanager.exceptions import ResourceExistsException
+from moto.server import ThreadedMotoServer
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:crossrotate-rotator"
+STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
+
+_original_check = moto_models.SecretsManagerBackend._check_with_existing_secrets_and_versions
+
+
+def _aws_version_rule(self: Any, secret_name: str, client_request_token: str | None, *args: Any, **kwargs: Any) -> Any:
+    secret = self.secrets.get(secret_name)
+    version = secret.versions.get(client_request_token) if secret is not None and client_request_token else None
+    if version is not None and (version.get("secret_string") is not None or version.get("secret_binary") is not None):
+        secret_string, secret_binary = args[0], args[1]
+        if (version.get("secret_string"), version.get("secret_binary")) != (secret_string, secret_binary):
+            raise ResourceExistsException(
+                f"You can't use ClientRequestToken {client_request_token} because that value is already in use "
+                f"for a version of secret {secret.arn}."
+            )
+    return _original_check(self, secret_name, client_request_token, *args, **kwargs)
+
+
+def start_secrets_manager() -> ThreadedMotoServer:
+    """moto's server on a free loopback port, with AWS's version rule, and the environment pointed at it."""
+    moto_models.SecretsManagerBackend._check_with_existing_secrets_and_versions = _aws_version_rule  # type: ignore[method-assign]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": f"http://{host}:{port}",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+    )
+    os.environ.pop("AWS_PROFILE", None)
+    return server
+
+
+def client() -> Any:
+    return boto3.client("secretsmanager", region_name=REGION)
+
+
+class LambdaContext:
+    """What the Lambda runtime passes as ``context``: Powertools reads these fields."""
+
+    function_name = "crossrotate-rotator"
+    function_version = "$LATEST"
+    invoked_function_arn = FUNCTION_ARN
+    memory_limit_in_mb = 256
+    aws_request_id = "00000000-0000-4000-8000-000000000000"
+    log_group_name = "/aws/lambda/crossrotate-rotator"
+    log_stream_name = "local"
+
+    def __init__(self, budget_ms: int = 60_000) -> None:
+        self.budget_ms = budget_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.budget_ms
+
+
+@dataclass
+class Rotation:
+    secret_id: str
+    token: str
+
+
+class SecretsManagerDriver:
+    """Does what the service does around a rotation function, against the local Secrets Manager."""
+
+    def __init__(self, invoke: Callable[[dict[str, Any]], Any]) -> None:
+        self.invoke = invoke
+        self.sm = client()
+
+    def create_secret(self, name: str, document: dict[str, Any]) -> str:
+        arn: str = self.sm.create_secret(Name=name, SecretString=json.dumps(document))["ARN"]
+        return arn
+
+    def start_rotation(self, secret_id: str) -> Rotation:
+        """Enable rotation and create the AWSPENDING version with no value, as the service does before createSecret.
+
+        moto's RotateSecret leaves exactly that state behind when it does not know the function, then raises.
+        """
+        try:
+            self.sm.rotate_secret(
+                SecretId=secret_id, RotationLambdaARN=FUNCTION_ARN, RotationRules={"AutomaticallyAfterDays": 30}
+            )
+        except self.sm.exceptions.ResourceNotFoundException:
+            pass
+        return Rotation(secret_id, self.version_with(secret_id, "AWSPENDING"))
+
+    def step(self, rotation: Rotation, step: str, rotation_token: str | None = None) -> Any:
+        event = {"Step": step, "SecretId": rotation.secret_id, "ClientRequestToken": rotation.token}
+        if rotation_token:
+            event["RotationToken"] = rotation_token
+        return self.invoke(event)
+
+    def complete(self, rotation: Rotation) -> None:
+        """After finishSecret succeeded the service removes AWSPENDING (moto does not)."""
+        self.sm.update_secret_version_stage(
+            SecretId=rotation.secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=rotation.token
+        )
+
+    def rotate(self, secret_id: str) -> Rotation:
+        rotation = self.start_rotation(secret_id)
+        for step in STEPS:
+            self.step(rotation, step)
+        self.complete(rotation)
+        return rotation
+
+    def version_with(self, secret_id: str, stage: str) -> str:
+        stages = self.sm.describe_secret(SecretId=secret_id)["VersionIdsToStages"]
+        return next(version for version, labels in stages.items() if stage in labels)
+
+    def value(self, secret_id: str, stage: str = "AWSCURRENT") -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(self.sm.get_secret_value(SecretId=secret_id, VersionStage=stage)["SecretString"])
+        return document
+
+    def versions(self, secret_id: str) -> dict[str, list[str]]:
+        stages: dict[str, list[str]] = self.sm.describe_secret(SecretId=secret_id)["VersionIdsToStages"]
+        return stages

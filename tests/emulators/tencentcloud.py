@@ -1,0 +1,206 @@
+"""TencentDB for PostgreSQL API 3.0 emulator: TC3-HMAC-SHA256 checked against the keys it knows (with the
+5-minute skew window and session tokens), instances and accounts kept in memory, the documented password
+rules enforced, the documented error envelope (HTTP 200 with ``Response.Error``) returned.
+
+The signature check here is written apart from the library's signer on purpose: the official SDK is driven
+against it in the tests, so a mistake in either shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from .base import DropConnection, EmulatorServer, ProviderError, Request, Response
+
+AUTHORIZATION = re.compile(
+    r"^TC3-HMAC-SHA256 Credential=(?P<id>[^/]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[a-z]+)/tc3_request, "
+    r"SignedHeaders=(?P<signed>[a-z0-9;-]+), Signature=(?P<signature>[0-9a-f]{64})$"
+)
+SYMBOLS = "()`~!@#$%^&*-+=_|{}[]:;'<>,.?/"
+SKEW_S = 300
+STATUS_NORMAL, STATUS_RESETTING = 2, 4
+
+
+@dataclass
+class Account:
+    password: str
+    status: int = STATUS_NORMAL
+    settling_reads: int = 0
+
+
+@dataclass
+class Instance:
+    region: str
+    status: str = "running"
+    accounts: dict[str, Account] = field(default_factory=dict)
+
+
+class TencentPostgresEmulator(EmulatorServer):
+    def __init__(self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time):
+        super().__init__()
+        self.keys = keys
+        self.tokens = tokens or {}
+        self.now = now
+        self.instances: dict[str, Instance] = {}
+        self.settle_reads = 0
+        """After a reset the account shows "resetting password" to this many DescribeAccounts reads."""
+
+    def add_account(self, instance_id: str, username: str, password: str, region: str = "ap-guangzhou") -> None:
+        with self.lock:
+            self.instances.setdefault(instance_id, Instance(region)).accounts[username] = Account(password)
+
+    def password_of(self, instance_id: str, username: str) -> str:
+        with self.lock:
+            return self.instances[instance_id].accounts[username].password
+
+    # -- the wire --------------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        try:
+            action = self.authenticate(request)
+        except ProviderError as error:
+            self.record(request.headers.get("x-tc-action", "?"), {}, error.code)
+            return self.error_response(error)
+        try:
+            params = json.loads(request.body or b"{}")
+            if not isinstance(params, dict):
+                raise ValueError
+        except ValueError:
+            return self.error_response(ProviderError("InvalidRequest", "the body is not a JSON object"))
+        fault = self.take_fault(action)
+        response = self.apply_fault_before(fault, self.error_response)
+        if response is not None:
+            self.record(action, params, "fault")
+            return response
+        handler = {"ResetAccountPassword": self.reset_account_password, "DescribeAccounts": self.describe_accounts}.get(
+            action
+        )
+        if handler is None:
+            return self.error_response(ProviderError("InvalidAction", f"{action} is not an action of postgres"))
+        try:
+            result = handler(params)
+        except ProviderError as error:
+            self.record(action, params, error.code)
+            return self.error_response(error)
+        self.record(action, params, "ok")
+        if fault and fault.kind == "drop_after_apply":
+            raise DropConnection
+        return self.json_response({"Response": {**result, "RequestId": self.request_id()}})
+
+    def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
+        envelope = {"Response": {"Error": {"Code": error.code, "Message": error.message}, "RequestId": self.request_id()}}
+        return self.json_response(envelope, error.status, headers)
+
+    def authenticate(self, request: Request) -> str:
+        """The action, once the request's signature, timestamp and token check out."""
+        if request.method != "POST":
+            raise ProviderError("UnsupportedProtocol", "only POST is emulated")
+        match = AUTHORIZATION.match(request.headers.get("authorization", ""))
+        if not match:
+            raise ProviderError("AuthFailure.InvalidAuthorization", "Authorization header is malformed")
+        try:
+            timestamp = int(request.headers.get("x-tc-timestamp", ""))
+        except ValueError:
+            raise ProviderError("MissingParameter", "X-TC-Timestamp is missing or not a number") from None
+        if abs(self.now() - timestamp) > SKEW_S:
+            raise ProviderError("AuthFailure.SignatureExpire", "signature expired")
+        date = datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
+        if match["date"] != date or match["service"] != "postgres":
+            raise ProviderError("AuthFailure.InvalidAuthorization", "credential scope does not match")
+        secret_key = self.keys.get(match["id"])
+        if secret_key is None:
+            raise ProviderError("AuthFailure.SecretIdNotFound", "SecretId not found")
+        signed = match["signed"].split(";")
+        if "content-type" not in signed or "host" not in signed:
+            raise ProviderError("AuthFailure.InvalidAuthorization", "content-type and host must be signed")
+        canonical = "\n".join(
+            [
+                request.method,
+                request.path,
+                request.query,
+                "".join(f"{name}:{request.headers.get(name, '').strip()}\n" for name in signed),
+                match["signed"],
+                hashlib.sha256(request.body).hexdigest(),
+            ]
+        )
+        scope = f"{date}/postgres/tc3_request"
+        to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+        key = ("TC3" + secret_key).encode()
+        for part in (date, "postgres", "tc3_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest(), match["signature"]):
+            raise ProviderError("AuthFailure.SignatureFailure", "signature does not match")
+        expected_token = self.tokens.get(match["id"])
+        if expected_token is not None and request.headers.get("x-tc-token") != expected_token:
+            raise ProviderError("AuthFailure.TokenFailure", "token is invalid")
+        if request.headers.get("x-tc-version") != "2017-03-12":
+            raise ProviderError("NoSuchVersion", "version not found")
+        return request.headers.get("x-tc-action", "")
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def _instance(self, params: dict[str, Any]) -> Instance:
+        instance_id = params.get("DBInstanceId")
+        if not isinstance(instance_id, str):
+            raise ProviderError("MissingParameter", "DBInstanceId is required")
+        instance = self.instances.get(instance_id)
+        if instance is None:
+            raise ProviderError("ResourceNotFound.InstanceNotFoundError", "The instance does not exist.")
+        return instance
+
+    def reset_account_password(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            instance = self._instance(params)
+            username, password = params.get("UserName"), params.get("Password")
+            if not isinstance(username, str) or not isinstance(password, str):
+                raise ProviderError("MissingParameter", "UserName and Password are required")
+            if instance.status != "running":
+                raise ProviderError("OperationDenied.InstanceStatusLimitOpError", "instance status does not allow it")
+            account = instance.accounts.get(username)
+            if account is None:
+                raise ProviderError("InvalidParameterValue.AccountNotExistError", "The account does not exist.")
+            if not 8 <= len(password) <= 32:
+                raise ProviderError("InvalidParameterValue.InvalidPasswordLengthError", "Invalid password length.")
+            classes = (str.islower, str.isupper, str.isdigit, lambda c: c in SYMBOLS)
+            allowed = all(c.isascii() and (c.isalnum() or c in SYMBOLS) for c in password)
+            if not allowed or password.startswith("/") or not all(any(map(test, password)) for test in classes):
+                raise ProviderError(
+                    "InvalidParameterValue.InvalidPasswordValueError",
+                    "The password must contain uppercase letters, lowercase letters, digits, and symbols "
+                    f"({SYMBOLS}), and cannot start with a slash (/).",
+                )
+            account.password = password
+            account.settling_reads = self.settle_reads
+            return {}
+
+    def describe_accounts(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            instance = self._instance(params)
+            limit, offset = int(params.get("Limit", 10)), int(params.get("Offset", 0))
+            if not 1 <= limit <= 100 or offset < 0:
+                raise ProviderError("InvalidParameterValue.InvalidParameterValueError", "Limit or Offset out of range")
+            details = []
+            for username, account in sorted(instance.accounts.items())[offset : offset + limit]:
+                status = account.status
+                if account.settling_reads > 0:
+                    account.settling_reads -= 1
+                    status = STATUS_RESETTING
+                details.append(
+                    {
+                        "DBInstanceId": params["DBInstanceId"],
+                        "UserName": username,
+                        "Status": status,
+                        "CreateTime": "2024-01-01 00:00:00",
+                        "UpdateTime": "2024-01-01 00:00:00",
+                        "UserType": "normal",
+                        "OpenCam": False,
+                        "Remark": "",
+                    }
+                )
+            return {"TotalCount": len(instance.accounts), "Details": details}
