@@ -6,6 +6,7 @@ become RotationErrors classified by :data:`SECRETS_MANAGER_ERRORS`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,10 @@ from .ports import CURRENT, SecretMetadata, SecretValue
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
+
+# botocore logs request parameters (SecretString included) at DEBUG: a DEBUG root logger must not show them.
+for _name in ("boto3", "botocore", "urllib3"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 PROVIDER = "secretsmanager"
 SECRETS_MANAGER_ERRORS = ErrorTable(
@@ -92,7 +97,9 @@ class SecretsManagerStore:
             versions={version: tuple(stages) for version, stages in response.get("VersionIdsToStages", {}).items()},
         )
 
-    def get_value(self, secret_id: str, *, stage: str | None = None, version_id: str | None = None) -> SecretValue | None:
+    def get_value(
+        self, secret_id: str, *, stage: str | None = None, version_id: str | None = None
+    ) -> SecretValue | None:
         kwargs: dict[str, str] = {"SecretId": secret_id}
         if stage:
             kwargs["VersionStage"] = stage

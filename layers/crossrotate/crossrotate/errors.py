@@ -160,6 +160,27 @@ TRANSPORT: Mapping[str, Entry] = {
 }
 
 
+OWN_CODES: Mapping[str, Entry] = {
+    "InvalidEvent": (FATAL, "the event is not one the function accepts, or a field is missing or malformed"),
+    "InvalidSecret": (FATAL, "the secret's JSON is malformed or misses a required key"),
+    "UnknownProvider": (FATAL, "the secret's provider is not one this version rotates"),
+    "InvalidConfiguration": (FATAL, "an environment variable (PASSWORD_LENGTH, *_ENDPOINT_URL) is not valid"),
+    "MissingCredentialsSecret": (FATAL, "no API key secret is named, or it has no current value"),
+    "InvalidCredentialsSecret": (FATAL, "the API key secret's JSON is malformed"),
+    "RotationNotEnabled": (FATAL, "rotation is not enabled on the secret"),
+    "InvalidToken": (FATAL, "the ClientRequestToken is not a version of the secret"),
+    "NotPending": (FATAL, "the version is not AWSPENDING, or createSecret has not stored its value"),
+    "InvalidPendingPassword": (FATAL, "AWSPENDING holds a password the provider's rules refuse"),
+    "AccountNotFound": (FATAL, "the provider does not list the account"),
+    "AccountNotUsable": (FATAL, "the account is locked or being deleted"),
+    "AccountNotReady": (RETRYABLE, "the provider was still applying the change when time ran out"),
+    "LoginFailed": (RETRYABLE, "the database did not accept the pending password before the deadline"),
+    "SecretsManagerClientError": (FATAL, "boto3 could not make the call (e.g. no AWS credentials)"),
+    "UnexpectedError": (FATAL, "a defect: an exception nobody classified; the log has its stack"),
+}
+"""This function's own codes, for the README and the tests: the class raised carries the same verdict."""
+
+
 def transport_error(provider: str, code: str, message: str) -> RetryableRotationError:
     """A transport failure: always retryable (see :data:`TRANSPORT`)."""
     return RetryableRotationError(code, message, provider=provider)

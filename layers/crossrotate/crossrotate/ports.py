@@ -52,7 +52,9 @@ class SecretValue:
 class SecretStore(Protocol):
     def describe(self, secret_id: str) -> SecretMetadata: ...
 
-    def get_value(self, secret_id: str, *, stage: str | None = None, version_id: str | None = None) -> SecretValue | None:
+    def get_value(
+        self, secret_id: str, *, stage: str | None = None, version_id: str | None = None
+    ) -> SecretValue | None:
         """The version with that label and/or id: its value and labels, or None when there is no such version
         or it has no value (yet)."""
 

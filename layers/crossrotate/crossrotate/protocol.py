@@ -77,7 +77,9 @@ def create_pending(request: StepRequest, metadata: SecretMetadata, deps: Depende
     document = parse_secret(current.secret_string if current else None, "AWSCURRENT")
     policy = POLICIES[document.provider]
     password = policy.generate(policy.length_from(deps.password_length))
-    stored = deps.store.put_pending(request.secret_id, request.token, document.with_password(password), request.rotation_token)
+    stored = deps.store.put_pending(
+        request.secret_id, request.token, document.with_password(password), request.rotation_token
+    )
     if not stored:
         logger.info("the pending version already holds a password: keeping it")
 
@@ -120,14 +122,13 @@ def prove_pending(request: StepRequest, deps: Dependencies) -> None:
         logger.info("account is still settling", extra={"status": state.status})
         deps.clock.sleep(deps.settle_poll)
     if deps.probe and pending.host:
-        _prove_login(pending, deps)
+        _prove_login(pending, deps.probe, deps)
     logger.info("step done")
 
 
-def _prove_login(pending: DatabaseSecret, deps: Dependencies) -> None:
+def _prove_login(pending: DatabaseSecret, probe: DatabaseProbe, deps: Dependencies) -> None:
     """Log in with the pending password, retrying until the deadline: managed databases apply it late."""
-    assert deps.probe
-    while not deps.probe.can_log_in(pending):
+    while not probe.can_log_in(pending):
         if deps.clock.monotonic() + deps.settle_poll > deps.deadline:
             raise RetryableRotationError("LoginFailed", f"the pending password does not log in to {pending.host}")
         deps.clock.sleep(deps.settle_poll)

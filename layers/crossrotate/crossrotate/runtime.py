@@ -124,14 +124,20 @@ def secret_store() -> SecretStore:
     return _store
 
 
-def dependencies(context: Any, environ: Mapping[str, str] = os.environ) -> Dependencies:
-    """Everything a step needs, with a deadline a little before Lambda's."""
-    clock = SystemClock()
+def dependencies(
+    context: Any,
+    environ: Mapping[str, str] = os.environ,
+    clock: Clock | None = None,
+    http: httpx.Client | None = None,
+) -> Dependencies:
+    """Everything a step needs, with a deadline a little before Lambda's. ``clock`` and ``http`` replace the
+    system clock and the shared HTTP client (a virtual clock, short timeouts)."""
+    clock = clock or SystemClock()
     remaining = context.get_remaining_time_in_millis() / 1000 if context else DEFAULT_BUDGET_S
     store = secret_store()
     return Dependencies(
         store=store,
-        providers=ProviderWiring(store, clock, environ, _api_keys),
+        providers=ProviderWiring(store, clock, environ, _api_keys, http),
         clock=clock,
         deadline=clock.monotonic() + remaining - SAFETY_MARGIN_S,
         password_length=environ.get("PASSWORD_LENGTH"),

@@ -54,13 +54,15 @@ class DatabaseSecret:
         return f"DatabaseSecret({self.provider}, {self.region}, {self.instance_id}, {self.username})"
 
 
-def _text(document: Mapping[str, Any], key: str, label: str, required: bool = True) -> str | None:
+def _required(document: Mapping[str, Any], key: str, label: str) -> str:
     value = document.get(key)
-    if value is None and not required:
-        return None
     if not isinstance(value, str) or not value:
         raise fatal("InvalidSecret", f"{label}: '{key}' must be a non-empty string")
     return value
+
+
+def _optional(document: Mapping[str, Any], key: str, label: str) -> str | None:
+    return None if document.get(key) is None else _required(document, key, label)
 
 
 def parse_secret(secret_string: str | None, label: str = "secret") -> DatabaseSecret:
@@ -75,21 +77,20 @@ def parse_secret(secret_string: str | None, label: str = "secret") -> DatabaseSe
         raise fatal("InvalidSecret", f"{label} is not JSON") from None
     if not isinstance(document, dict):
         raise fatal("InvalidSecret", f"{label} is not a JSON object")
-    provider = _text(document, "provider", label)
+    provider = _required(document, "provider", label)
     if provider not in PROVIDERS:
         raise fatal("UnknownProvider", f"{label}: provider must be one of {', '.join(PROVIDERS)}")
-    region = _text(document, "region", label)
-    instance_id = _text(document, "instance_id", label)
-    username = _text(document, "username", label)
-    password = _text(document, "password", label)
-    assert provider and region and instance_id and username and password  # narrowed by _text
+    region = _required(document, "region", label)
+    instance_id = _required(document, "instance_id", label)
+    username = _required(document, "username", label)
+    password = _required(document, "password", label)
     if not REGION.match(region):
         raise fatal("InvalidSecret", f"{label}: region {region[:40]!r} is not a region id")
     if not INSTANCE_ID[provider].match(instance_id):
         raise fatal("InvalidSecret", f"{label}: instance_id {instance_id[:60]!r} is not a {provider} instance id")
     if not USERNAME.match(username):
         raise fatal("InvalidSecret", f"{label}: username is not a valid account name")
-    engine = _text(document, "engine", label, required=False) or "postgres"
+    engine = _optional(document, "engine", label) or "postgres"
     if engine not in ENGINES:
         raise fatal("InvalidSecret", f"{label}: engine must be one of {', '.join(ENGINES)}")
     port = document.get("port")
@@ -104,10 +105,10 @@ def parse_secret(secret_string: str | None, label: str = "secret") -> DatabaseSe
         instance_id=instance_id,
         username=username,
         password=password,
-        credentials_secret=_text(document, "credentials_secret", label, required=False),
-        host=_text(document, "host", label, required=False),
+        credentials_secret=_optional(document, "credentials_secret", label),
+        host=_optional(document, "host", label),
         port=port,
-        dbname=_text(document, "dbname", label, required=False),
+        dbname=_optional(document, "dbname", label),
         engine=engine,
         document=document,
     )

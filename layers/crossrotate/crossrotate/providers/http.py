@@ -4,11 +4,16 @@ transport failures turned into classified, retryable errors.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
 
 from ..errors import RetryableRotationError, transport_error
+
+# Keep the transport's DEBUG lines out of a DEBUG root logger: they are noise, and the least of them is a URL.
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 TIMEOUT = httpx.Timeout(8.0, connect=3.0)
 _client: httpx.Client | None = None

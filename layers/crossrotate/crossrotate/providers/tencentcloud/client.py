@@ -91,7 +91,9 @@ class TencentPostgresApi:
         body = (json_body(response) or {}).get("Response")
         if not isinstance(body, dict):
             if response.status_code != 200:
-                raise TENCENT_ERRORS.error(f"HTTP.{response.status_code}", "no API error in the answer", http_status=response.status_code)
+                raise TENCENT_ERRORS.error(
+                    f"HTTP.{response.status_code}", "no API error in the answer", http_status=response.status_code
+                )
             raise transport_error(PROVIDER, "Transport.BadResponse", "the answer has no Response object")
         error = body.get("Error")
         if isinstance(error, dict):
@@ -117,7 +119,11 @@ class TencentPostgresApi:
             details = body.get("Details") or []
             for detail in details:
                 if isinstance(detail, dict) and detail.get("UserName") == self.account.username:
-                    words, usable, settling = ACCOUNT_STATUS.get(detail.get("Status"), ("unknown", False, False))
+                    status = detail.get("Status")
+                    unknown = ("unknown", False, False)
+                    words, usable, settling = (
+                        ACCOUNT_STATUS.get(status, unknown) if isinstance(status, int) else unknown
+                    )
                     return AccountState(exists=True, usable=usable, settling=settling, status=words)
             if len(details) < PAGE or (page + 1) * PAGE >= int(body.get("TotalCount") or 0):
                 break
@@ -125,7 +131,13 @@ class TencentPostgresApi:
 
 
 def build(
-    account: DatabaseSecret, credentials_json: str | None, endpoint: str | None, http: httpx.Client, now: Callable[[], float]
+    account: DatabaseSecret,
+    credentials_json: str | None,
+    endpoint: str | None,
+    http: httpx.Client,
+    now: Callable[[], float],
 ) -> TencentPostgresApi:
     """The client for ``account``: ``endpoint`` (already checked) or the regional default."""
-    return TencentPostgresApi(http, endpoint or default_endpoint(account.region), parse_credentials(credentials_json), account, now)
+    return TencentPostgresApi(
+        http, endpoint or default_endpoint(account.region), parse_credentials(credentials_json), account, now
+    )

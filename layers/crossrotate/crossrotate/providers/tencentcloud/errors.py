@@ -17,9 +17,15 @@ RESET_ACCOUNT_PASSWORD: dict[str, Entry] = {
         "Authentication failed. Please try again later. Judgement: the documentation says to retry; a wrong key "
         "shows as AuthFailure.* instead",
     ),
-    "FailedOperation.DatabaseAccessError": (RETRYABLE, "Failed to access database management service. Please try again later"),
+    "FailedOperation.DatabaseAccessError": (
+        RETRYABLE,
+        "Failed to access database management service. Please try again later",
+    ),
     "FailedOperation.FailedOperationError": (RETRYABLE, "Operation failed. Please try again later"),
-    "FailedOperation.OssAccessError": (RETRYABLE, "Failed to access database management service. Please try again later"),
+    "FailedOperation.OssAccessError": (
+        RETRYABLE,
+        "Failed to access database management service. Please try again later",
+    ),
     "FailedOperation.OssOperationFailed": (
         RETRYABLE,
         "Failed to request the backend API. Judgement: a backend failure, usually transient; the documented "
@@ -63,7 +69,10 @@ RESET_ACCOUNT_PASSWORD: dict[str, Entry] = {
         "The instance's status does not allow the operation now. Judgement: restarts and upgrades end by themselves",
     ),
     "InvalidInstanceStatus": (RETRYABLE, "The instance's status does not allow the operation now (as above)"),
-    "ResourceUnavailable.InvalidInstanceStatus": (RETRYABLE, "The instance's status does not allow the operation now (as above)"),
+    "ResourceUnavailable.InvalidInstanceStatus": (
+        RETRYABLE,
+        "The instance's status does not allow the operation now (as above)",
+    ),
 }
 
 COMMON: dict[str, Entry] = {
@@ -77,7 +86,10 @@ COMMON: dict[str, Entry] = {
         "current time, so a delayed request succeeds on retry",
     ),
     "AuthFailure.SignatureFailure": (FATAL, "The signature does not match: wrong SecretKey"),
-    "AuthFailure.TokenFailure": (FATAL, "The temporary credentials' token is invalid or expired: refresh the key secret"),
+    "AuthFailure.TokenFailure": (
+        FATAL,
+        "The temporary credentials' token is invalid or expired: refresh the key secret",
+    ),
     "ActionOffline": (FATAL, "The action has been taken offline"),
     "DryRunOperation": (FATAL, "DryRun: the request would have succeeded"),
     "FailedOperation": (RETRYABLE, "The operation failed"),

@@ -10,7 +10,7 @@ import hmac
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -31,7 +31,7 @@ def sha256_hex(data: bytes) -> str:
 
 
 def utc_date(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d")
 
 
 def canonical_request(content_type: str, host: str, payload: bytes, method: str = "POST") -> str:
@@ -44,9 +44,7 @@ def credential_scope(timestamp: int, service: str) -> str:
 
 
 def string_to_sign(timestamp: int, service: str, canonical: str) -> str:
-    return "\n".join(
-        (ALGORITHM, str(timestamp), credential_scope(timestamp, service), sha256_hex(canonical.encode()))
-    )
+    return "\n".join((ALGORITHM, str(timestamp), credential_scope(timestamp, service), sha256_hex(canonical.encode())))
 
 
 def _hmac(key: bytes, message: str) -> bytes:
@@ -82,6 +80,8 @@ class TC3Auth(httpx.Auth):
         if self.credentials.token:
             request.headers["X-TC-Token"] = self.credentials.token
         canonical = canonical_request(request.headers["Content-Type"], request.headers["Host"], request.content)
-        signed = signature(self.credentials.secret_key, timestamp, self.service, string_to_sign(timestamp, self.service, canonical))
+        signed = signature(
+            self.credentials.secret_key, timestamp, self.service, string_to_sign(timestamp, self.service, canonical)
+        )
         request.headers["Authorization"] = authorization(self.credentials.secret_id, timestamp, self.service, signed)
         yield request
