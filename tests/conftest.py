@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
 from crossrotate.providers.http import close_shared_client
 from emulators.secretsmanager import LambdaContext, SecretsManagerDriver, client, start_secrets_manager
 from emulators.tencentcloud import TencentPostgresEmulator
@@ -40,7 +41,9 @@ def tencent_key() -> ApiKey:
 
 
 @pytest.fixture
-def tencent(secrets_manager: None, tencent_key: ApiKey, monkeypatch: pytest.MonkeyPatch) -> Iterator[TencentPostgresEmulator]:
+def tencent(
+    secrets_manager: None, tencent_key: ApiKey, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TencentPostgresEmulator]:
     emulator = TencentPostgresEmulator(keys={tencent_key.secret_id: tencent_key.secret_key})
     monkeypatch.setenv("TENCENTCLOUD_ENDPOINT_URL", emulator.start())
     yield emulator
@@ -77,7 +80,11 @@ def tencent_secret(
     key_secret = unique("tencent-api-key")
     driver.create_secret(key_secret, {"secret_id": tencent_key.secret_id, "secret_key": tencent_key.secret_key})
     monkeypatch.setenv("TENCENTCLOUD_CREDENTIALS_SECRET", key_secret)
-    instance_id, username, old_password = "postgres-" + uuid.uuid4().hex[:8], "app_user", "Old-Passw0rd!" + secrets.token_hex(4)
+    instance_id, username, old_password = (
+        "postgres-" + uuid.uuid4().hex[:8],
+        "app_user",
+        "Old-Passw0rd!" + secrets.token_hex(4),
+    )
     tencent.add_account(instance_id, username, old_password)
     secret_id = unique("tencent-db")
     driver.create_secret(

@@ -172,7 +172,9 @@ class EmulatorServer:
         if fault.kind == "drop_before_apply":
             raise DropConnection
         if fault.kind == "status":
-            return Response(fault.status, b"<html>upstream error</html>", {"Content-Type": "text/html", **fault.headers})
+            return Response(
+                fault.status, b"<html>upstream error</html>", {"Content-Type": "text/html", **fault.headers}
+            )
         if fault.kind == "error":
             response: Response = error_response(ProviderError(fault.code, fault.message, fault.status), fault.headers)
             return response

@@ -8,7 +8,9 @@ refuses a ``PutSecretValue`` that would change the data of a version that alread
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +45,7 @@ def _aws_version_rule(self: Any, secret_name: str, client_request_token: str | N
 def start_secrets_manager() -> ThreadedMotoServer:
     """moto's server on a free loopback port, with AWS's version rule, and the environment pointed at it."""
     moto_models.SecretsManagerBackend._check_with_existing_secrets_and_versions = _aws_version_rule  # type: ignore[method-assign]
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -102,12 +105,10 @@ class SecretsManagerDriver:
 
         moto's RotateSecret leaves exactly that state behind when it does not know the function, then raises.
         """
-        try:
+        with contextlib.suppress(self.sm.exceptions.ResourceNotFoundException):
             self.sm.rotate_secret(
                 SecretId=secret_id, RotationLambdaARN=FUNCTION_ARN, RotationRules={"AutomaticallyAfterDays": 30}
             )
-        except self.sm.exceptions.ResourceNotFoundException:
-            pass
         return Rotation(secret_id, self.version_with(secret_id, "AWSPENDING"))
 
     def step(self, rotation: Rotation, step: str, rotation_token: str | None = None) -> Any:
@@ -134,7 +135,9 @@ class SecretsManagerDriver:
         return next(version for version, labels in stages.items() if stage in labels)
 
     def value(self, secret_id: str, stage: str = "AWSCURRENT") -> dict[str, Any]:
-        document: dict[str, Any] = json.loads(self.sm.get_secret_value(SecretId=secret_id, VersionStage=stage)["SecretString"])
+        document: dict[str, Any] = json.loads(
+            self.sm.get_secret_value(SecretId=secret_id, VersionStage=stage)["SecretString"]
+        )
         return document
 
     def versions(self, secret_id: str) -> dict[str, list[str]]:

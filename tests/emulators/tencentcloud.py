@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .base import DropConnection, EmulatorServer, ProviderError, Request, Response
@@ -44,7 +44,9 @@ class Instance:
 
 
 class TencentPostgresEmulator(EmulatorServer):
-    def __init__(self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time):
+    def __init__(
+        self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
+    ):
         super().__init__()
         self.keys = keys
         self.tokens = tokens or {}
@@ -95,7 +97,9 @@ class TencentPostgresEmulator(EmulatorServer):
         return self.json_response({"Response": {**result, "RequestId": self.request_id()}})
 
     def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
-        envelope = {"Response": {"Error": {"Code": error.code, "Message": error.message}, "RequestId": self.request_id()}}
+        envelope = {
+            "Response": {"Error": {"Code": error.code, "Message": error.message}, "RequestId": self.request_id()}
+        }
         return self.json_response(envelope, error.status, headers)
 
     def authenticate(self, request: Request) -> str:
@@ -111,7 +115,7 @@ class TencentPostgresEmulator(EmulatorServer):
             raise ProviderError("MissingParameter", "X-TC-Timestamp is missing or not a number") from None
         if abs(self.now() - timestamp) > SKEW_S:
             raise ProviderError("AuthFailure.SignatureExpire", "signature expired")
-        date = datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
+        date = datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d")
         if match["date"] != date or match["service"] != "postgres":
             raise ProviderError("AuthFailure.InvalidAuthorization", "credential scope does not match")
         secret_key = self.keys.get(match["id"])

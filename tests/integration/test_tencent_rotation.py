@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from conftest import TencentSetup
+
 from crossrotate.errors import FatalRotationError
 from crossrotate.passwords import TENCENT_POSTGRES
 from emulators.secretsmanager import STEPS, SecretsManagerDriver

@@ -1,0 +1,32 @@
+"""Print the README's classification table from the tables the code uses (`make table`)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "layers" / "crossrotate"))
+
+from crossrotate.aws import SECRETS_MANAGER_ERRORS
+from crossrotate.errors import OWN_CODES, TRANSPORT, Entry
+from crossrotate.providers.tencentcloud.errors import TENCENT_ERRORS
+
+TABLES: list[tuple[str, Mapping[str, Entry]]] = [
+    (TENCENT_ERRORS.provider, TENCENT_ERRORS.codes),
+    (SECRETS_MANAGER_ERRORS.provider, SECRETS_MANAGER_ERRORS.codes),
+    ("any provider", TRANSPORT),
+    ("rotation", OWN_CODES),
+]
+
+
+def rows() -> Iterator[str]:
+    yield "| provider | code | outcome | meaning |"
+    yield "|---|---|---|---|"
+    for provider, codes in TABLES:
+        for code, (retryable, reason) in sorted(codes.items()):
+            yield f"| {provider} | `{code}` | {'retryable' if retryable else 'fatal'} | {reason} |"
+
+
+if __name__ == "__main__":
+    print("\n".join(rows()))

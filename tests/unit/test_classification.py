@@ -1,0 +1,154 @@
+"""Every documented code is in a table; unknown codes fall back by family, then by HTTP status."""
+
+from __future__ import annotations
+
+import pytest
+
+from crossrotate.errors import (
+    ErrorTable,
+    FatalRotationError,
+    RetryableRotationError,
+    RotationError,
+)
+from crossrotate.providers.tencentcloud.errors import TENCENT_ERRORS
+
+# The error codes of the ResetAccountPassword page the product started from (TencentDB for PostgreSQL).
+TENCENT_SEED_CODES = [
+    "AuthFailure.UnauthorizedOperation",
+    "FailedOperation.CamSigAndAuthError",
+    "FailedOperation.DatabaseAccessError",
+    "FailedOperation.FailedOperationError",
+    "FailedOperation.OssAccessError",
+    "FailedOperation.OssOperationFailed",
+    "InternalError.DBError",
+    "InternalError.InternalHttpServerError",
+    "InternalError.SystemError",
+    "InvalidAccountPassword",
+    "InvalidParameter",
+    "InvalidParameterValue.AccountNotExistError",
+    "InvalidParameterValue.InstanceNotExist",
+    "InvalidParameterValue.InvalidParameterValueError",
+    "InvalidParameterValue.InvalidPasswordFormat",
+    "InvalidParameterValue.InvalidPasswordLengthError",
+    "InvalidParameterValue.InvalidPasswordValueError",
+    "InvalidParameterValue.ParameterHandleError",
+    "OperationDenied.CamDeniedError",
+    "ResourceNotFound.InstanceNotFoundError",
+]
+
+# Tencent Cloud API 3.0 common error codes.
+TENCENT_COMMON_CODES = [
+    "AuthFailure.InvalidAuthorization",
+    "AuthFailure.InvalidSecretId",
+    "AuthFailure.MFAFailure",
+    "AuthFailure.SecretIdNotFound",
+    "AuthFailure.SignatureExpire",
+    "AuthFailure.SignatureFailure",
+    "AuthFailure.TokenFailure",
+    "AuthFailure.UnauthorizedOperation",
+    "ActionOffline",
+    "DryRunOperation",
+    "FailedOperation",
+    "InternalError",
+    "InvalidAction",
+    "InvalidParameter",
+    "InvalidParameterValue",
+    "InvalidRequest",
+    "IpInBlacklist",
+    "IpNotInWhitelist",
+    "LimitExceeded",
+    "MissingParameter",
+    "NoSuchProduct",
+    "NoSuchVersion",
+    "RequestLimitExceeded",
+    "RequestLimitExceeded.GlobalRegionUinLimitExceeded",
+    "RequestLimitExceeded.IPLimitExceeded",
+    "RequestLimitExceeded.UinLimitExceeded",
+    "RequestSizeLimitExceeded",
+    "ResponseSizeLimitExceeded",
+    "ResourceInUse",
+    "ResourceInsufficient",
+    "ResourceNotFound",
+    "ResourceUnavailable",
+    "ServiceUnavailable",
+    "UnauthorizedOperation",
+    "UnknownParameter",
+    "UnsupportedOperation",
+    "UnsupportedProtocol",
+    "UnsupportedRegion",
+]
+
+
+@pytest.mark.parametrize("code", TENCENT_SEED_CODES + TENCENT_COMMON_CODES)
+def test_every_documented_tencent_code_is_listed_with_a_reason(code: str) -> None:
+    verdict = TENCENT_ERRORS.classify(code)
+    assert not verdict.unclassified
+    assert len(verdict.reason) > 10
+
+
+@pytest.mark.parametrize(
+    ("code", "retryable"),
+    [
+        ("RequestLimitExceeded", True),
+        ("InternalError.SystemError", True),
+        ("FailedOperation.OssOperationFailed", True),
+        ("FailedOperation.CamSigAndAuthError", True),
+        ("AuthFailure.SignatureExpire", True),
+        ("AuthFailure.SignatureFailure", False),
+        ("AuthFailure.SecretIdNotFound", False),
+        ("InvalidParameterValue.AccountNotExistError", False),
+        ("InvalidParameterValue.InvalidPasswordValueError", False),
+        ("ResourceNotFound.InstanceNotFoundError", False),
+        ("FailedOperation.CheckAccountCAMCloseError", False),
+    ],
+)
+def test_tencent_judgement_calls(code: str, retryable: bool) -> None:
+    assert TENCENT_ERRORS.classify(code).retryable is retryable
+
+
+@pytest.mark.parametrize(
+    ("code", "retryable"),
+    [
+        ("AuthFailure.SomethingNew", False),
+        ("InternalError.NewBackendError", True),
+        ("RequestLimitExceeded.NewLimit", True),
+        ("ResourceNotFound.NewThing", False),
+        ("FailedOperation.Brand.New", True),
+        ("InvalidParameterValue.NewCheck", False),
+    ],
+)
+def test_unknown_codes_fall_back_to_their_family(code: str, retryable: bool) -> None:
+    verdict = TENCENT_ERRORS.classify(code)
+    assert verdict.unclassified
+    assert verdict.retryable is retryable
+    assert "family" in verdict.reason
+
+
+@pytest.mark.parametrize(("status", "retryable"), [(None, False), (200, False), (400, False), (429, True), (502, True)])
+def test_codes_of_no_known_family_fall_back_to_http_status(status: int | None, retryable: bool) -> None:
+    verdict = TENCENT_ERRORS.classify("Totally.Unknown", status)
+    assert verdict.unclassified
+    assert verdict.retryable is retryable
+
+
+def test_error_builds_the_branch_of_the_tree_with_its_fields() -> None:
+    error = TENCENT_ERRORS.error("RequestLimitExceeded", "slow down", request_id="req-1", retry_after=2.0)
+    assert isinstance(error, RetryableRotationError)
+    assert isinstance(error, RotationError)
+    assert (error.code, error.provider, error.request_id, error.retryable, error.retry_after) == (
+        "RequestLimitExceeded",
+        "tencentcloud-postgres",
+        "req-1",
+        True,
+        2.0,
+    )
+    assert str(error) == "tencentcloud-postgres: RequestLimitExceeded: slow down (request req-1)"
+    fatal = TENCENT_ERRORS.error("InvalidParameter", "bad")
+    assert isinstance(fatal, FatalRotationError)
+    assert fatal.retryable is False
+
+
+def test_a_listed_code_beats_its_family() -> None:
+    table = ErrorTable("p", codes={"A.B": (True, "listed")}, families={"A": (False, "family")})
+    assert table.classify("A.B").retryable is True
+    assert table.classify("A.C").retryable is False
