@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest slow clean
+.PHONY: demo test lint typecheck pytest slow table clean
 
 $(VENV)/.installed: requirements-dev.txt layers/crossrotate/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,7 @@ test: lint typecheck pytest
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint template.yaml
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
@@ -27,6 +28,9 @@ pytest: $(VENV)/.installed
 
 slow: $(VENV)/.installed
 	$(BIN)/pytest -m slow
+
+table: $(VENV)/.installed
+	$(BIN)/python scripts/classification_table.py --write
 
 clean:
 	rm -rf $(VENV) .aws-sam .mypy_cache .ruff_cache
