@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import TencentSetup, VirtualClock, unique
-from unit.test_classification import TENCENT_SEED_CODES
+from documented_codes import TENCENT_SEED_CODES
 
 from crossrotate import runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError

@@ -130,3 +130,23 @@ def test_steps_refuse_to_run_when_rotation_is_disabled(
             driver.step(rotation, step)
         assert raised.value.code == "RotationNotEnabled"
     assert tencent.calls == []
+
+
+def test_the_rotation_token_is_passed_to_put_secret_value(
+    driver: SecretsManagerDriver, tencent_secret: TencentSetup
+) -> None:
+    """Observed at boto3's documented extension point: the parameters of each PutSecretValue call."""
+    from crossrotate.runtime import secret_store
+
+    sent: list[dict[str, object]] = []
+    events = secret_store().client.meta.events  # type: ignore[attr-defined]
+    record = lambda params, **_: sent.append(dict(params))  # noqa: E731
+    events.register("provide-client-params.secrets-manager.PutSecretValue", record)
+    try:
+        rotation = driver.start_rotation(tencent_secret.secret_id)
+        driver.step(rotation, "createSecret", rotation_token="r" * 48)
+    finally:
+        events.unregister("provide-client-params.secrets-manager.PutSecretValue", record)
+    assert [(p["ClientRequestToken"], p["RotationToken"], p["VersionStages"]) for p in sent] == [
+        (rotation.token, "r" * 48, ["AWSPENDING"])
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from documented_codes import TENCENT_COMMON_CODES, TENCENT_SEED_CODES
 
 from crossrotate.errors import (
     ErrorTable,
@@ -11,72 +12,6 @@ from crossrotate.errors import (
     RotationError,
 )
 from crossrotate.providers.tencentcloud.errors import TENCENT_ERRORS
-
-# The error codes of the ResetAccountPassword page the product started from (TencentDB for PostgreSQL).
-TENCENT_SEED_CODES = [
-    "AuthFailure.UnauthorizedOperation",
-    "FailedOperation.CamSigAndAuthError",
-    "FailedOperation.DatabaseAccessError",
-    "FailedOperation.FailedOperationError",
-    "FailedOperation.OssAccessError",
-    "FailedOperation.OssOperationFailed",
-    "InternalError.DBError",
-    "InternalError.InternalHttpServerError",
-    "InternalError.SystemError",
-    "InvalidAccountPassword",
-    "InvalidParameter",
-    "InvalidParameterValue.AccountNotExistError",
-    "InvalidParameterValue.InstanceNotExist",
-    "InvalidParameterValue.InvalidParameterValueError",
-    "InvalidParameterValue.InvalidPasswordFormat",
-    "InvalidParameterValue.InvalidPasswordLengthError",
-    "InvalidParameterValue.InvalidPasswordValueError",
-    "InvalidParameterValue.ParameterHandleError",
-    "OperationDenied.CamDeniedError",
-    "ResourceNotFound.InstanceNotFoundError",
-]
-
-# Tencent Cloud API 3.0 common error codes.
-TENCENT_COMMON_CODES = [
-    "AuthFailure.InvalidAuthorization",
-    "AuthFailure.InvalidSecretId",
-    "AuthFailure.MFAFailure",
-    "AuthFailure.SecretIdNotFound",
-    "AuthFailure.SignatureExpire",
-    "AuthFailure.SignatureFailure",
-    "AuthFailure.TokenFailure",
-    "AuthFailure.UnauthorizedOperation",
-    "ActionOffline",
-    "DryRunOperation",
-    "FailedOperation",
-    "InternalError",
-    "InvalidAction",
-    "InvalidParameter",
-    "InvalidParameterValue",
-    "InvalidRequest",
-    "IpInBlacklist",
-    "IpNotInWhitelist",
-    "LimitExceeded",
-    "MissingParameter",
-    "NoSuchProduct",
-    "NoSuchVersion",
-    "RequestLimitExceeded",
-    "RequestLimitExceeded.GlobalRegionUinLimitExceeded",
-    "RequestLimitExceeded.IPLimitExceeded",
-    "RequestLimitExceeded.UinLimitExceeded",
-    "RequestSizeLimitExceeded",
-    "ResponseSizeLimitExceeded",
-    "ResourceInUse",
-    "ResourceInsufficient",
-    "ResourceNotFound",
-    "ResourceUnavailable",
-    "ServiceUnavailable",
-    "UnauthorizedOperation",
-    "UnknownParameter",
-    "UnsupportedOperation",
-    "UnsupportedProtocol",
-    "UnsupportedRegion",
-]
 
 
 @pytest.mark.parametrize("code", TENCENT_SEED_CODES + TENCENT_COMMON_CODES)
