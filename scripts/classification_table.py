@@ -10,10 +10,12 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "layers" / "crossrotate"))
 
 from crossrotate.aws import SECRETS_MANAGER_ERRORS
 from crossrotate.errors import OWN_CODES, TRANSPORT, Entry
+from crossrotate.providers.alibabacloud.errors import ALIBABA_ERRORS
 from crossrotate.providers.tencentcloud.errors import TENCENT_ERRORS
 
 TABLES: list[tuple[str, Mapping[str, Entry]]] = [
     (TENCENT_ERRORS.provider, TENCENT_ERRORS.codes),
+    (ALIBABA_ERRORS.provider, {**ALIBABA_ERRORS.codes, **{f"{m}…": e for m, e in ALIBABA_ERRORS.messages.items()}}),
     (SECRETS_MANAGER_ERRORS.provider, SECRETS_MANAGER_ERRORS.codes),
     ("any provider", TRANSPORT),
     ("rotation", OWN_CODES),

@@ -21,7 +21,7 @@ Adapters do not decide what is retryable: they look the code up in their provide
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 OWN = "rotation"
 
@@ -104,18 +104,23 @@ FATAL = False
 class ErrorTable:
     """A provider's codes → (retryable, documented reason), with family and HTTP-status fallbacks.
 
-    A code missing from ``codes`` is decided by its longest listed family prefix (``AuthFailure`` for
-    ``AuthFailure.Anything``), then by HTTP status (429 and 5xx retry, the rest do not), and is marked unclassified.
+    A code missing from ``codes`` is matched by the start of its message against ``messages`` (for documented
+    errors whose code is a placeholder). Failing that it is decided, and marked unclassified, by its longest
+    listed family prefix (``AuthFailure`` for ``AuthFailure.Anything``), then by HTTP status (429 and 5xx retry).
     """
 
     provider: str
     codes: Mapping[str, Entry]
     families: Mapping[str, Entry]
+    messages: Mapping[str, Entry] = field(default_factory=dict)
 
-    def classify(self, code: str, http_status: int | None = None) -> Classification:
+    def classify(self, code: str, http_status: int | None = None, message: str = "") -> Classification:
         if code in self.codes:
             retryable, reason = self.codes[code]
             return Classification(retryable, reason)
+        for prefix, (retryable, reason) in self.messages.items():
+            if message.startswith(prefix):
+                return Classification(retryable, reason)
         parts = code.split(".")
         for end in range(len(parts) - 1, 0, -1):
             family = ".".join(parts[:end])
@@ -136,7 +141,7 @@ class ErrorTable:
         retry_after: float | None = None,
     ) -> RotationError:
         """The classified exception for a provider's error response."""
-        verdict = self.classify(code, http_status)
+        verdict = self.classify(code, http_status, message)
         kind = RetryableRotationError if verdict.retryable else FatalRotationError
         return kind(
             code,

@@ -20,7 +20,7 @@ from .errors import FatalRotationError, RotationError, fatal
 from .log import logger
 from .ports import CURRENT, Clock, ProviderApi, SecretStore
 from .protocol import Dependencies
-from .secret import TENCENT, DatabaseSecret
+from .secret import ALIBABA, TENCENT, DatabaseSecret
 
 if TYPE_CHECKING:
     import httpx
@@ -43,12 +43,21 @@ PROVIDER_BINDINGS: Mapping[str, ProviderBinding] = {
     TENCENT: ProviderBinding(
         "crossrotate.providers.tencentcloud.client", "TENCENTCLOUD_CREDENTIALS_SECRET", "TENCENTCLOUD_ENDPOINT_URL"
     ),
+    ALIBABA: ProviderBinding(
+        "crossrotate.providers.alibabacloud.client", "ALIBABACLOUD_CREDENTIALS_SECRET", "ALIBABACLOUD_ENDPOINT_URL"
+    ),
 }
 
 
 class ProviderModule(Protocol):
     def build(
-        self, account: DatabaseSecret, credentials_json: str | None, endpoint: str | None, http: Any, now: Any
+        self,
+        account: DatabaseSecret,
+        credentials_json: str | None,
+        endpoint: str | None,
+        http: Any,
+        now: Any,
+        environ: Mapping[str, str],
     ) -> ProviderApi: ...
 
 
@@ -108,7 +117,7 @@ class ProviderWiring:
 
         module = cast(ProviderModule, importlib.import_module(binding.module))
         credentials = self.api_keys.read(self.store, key_secret, self.clock)
-        return module.build(account, credentials, endpoint, self.http or shared_client(), self.clock.time)
+        return module.build(account, credentials, endpoint, self.http or shared_client(), self.clock.time, self.environ)
 
 
 _store: SecretStore | None = None

@@ -136,8 +136,10 @@ def build(
     endpoint: str | None,
     http: httpx.Client,
     now: Callable[[], float],
+    environ: Mapping[str, str],
 ) -> TencentPostgresApi:
-    """The client for ``account``: ``endpoint`` (already checked) or the regional default."""
+    """The client for ``account``: ``endpoint`` (already checked) or the regional default. Tencent has no
+    settings in ``environ``."""
     return TencentPostgresApi(
         http, endpoint or default_endpoint(account.region), parse_credentials(credentials_json), account, now
     )
