@@ -3,17 +3,23 @@ rotates through the real handler."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from crossrotate import runtime
+from crossrotate.protocol import StepRequest, run_step
 from crossrotate.providers.http import close_shared_client
-from emulators.secretsmanager import LambdaContext, SecretsManagerDriver, client, start_secrets_manager
+from emulators.alibabacloud import AlibabaRdsEmulator
+from emulators.secretsmanager import LambdaContext, Rotation, SecretsManagerDriver, client, start_secrets_manager
 from emulators.tencentcloud import TencentPostgresEmulator
 
 
@@ -63,7 +69,9 @@ def unique(prefix: str) -> str:
 
 
 @dataclass
-class TencentSetup:
+class AccountSetup:
+    """A database secret ready to rotate, the account it names on an emulator, and its provider API key."""
+
     secret_id: str
     instance_id: str
     username: str
@@ -75,7 +83,7 @@ class TencentSetup:
 @pytest.fixture
 def tencent_secret(
     driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_key: ApiKey, monkeypatch: pytest.MonkeyPatch
-) -> TencentSetup:
+) -> AccountSetup:
     """A rotatable Tencent secret: its account exists on the emulator, its API key secret is the default."""
     key_secret = unique("tencent-api-key")
     driver.create_secret(key_secret, {"secret_id": tencent_key.secret_id, "secret_key": tencent_key.secret_key})
@@ -99,7 +107,52 @@ def tencent_secret(
             "tags": {"team": "payments"},
         },
     )
-    return TencentSetup(secret_id, instance_id, username, old_password, tencent_key, key_secret)
+    return AccountSetup(secret_id, instance_id, username, old_password, tencent_key, key_secret)
+
+
+@pytest.fixture
+def alibaba_key() -> ApiKey:
+    return ApiKey(secret_id="LTAI" + secrets.token_hex(10))
+
+
+@pytest.fixture
+def alibaba(
+    secrets_manager: None, alibaba_key: ApiKey, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AlibabaRdsEmulator]:
+    emulator = AlibabaRdsEmulator(keys={alibaba_key.secret_id: alibaba_key.secret_key})
+    monkeypatch.setenv("ALIBABACLOUD_ENDPOINT_URL", emulator.start())
+    yield emulator
+    close_shared_client()
+    emulator.stop()
+
+
+@pytest.fixture
+def alibaba_secret(
+    driver: SecretsManagerDriver, alibaba: AlibabaRdsEmulator, alibaba_key: ApiKey, monkeypatch: pytest.MonkeyPatch
+) -> AccountSetup:
+    """A rotatable ApsaraDB RDS secret: its account exists on the emulator, its AccessKey secret is the default."""
+    key_secret = unique("alibaba-access-key")
+    driver.create_secret(
+        key_secret, {"access_key_id": alibaba_key.secret_id, "access_key_secret": alibaba_key.secret_key}
+    )
+    monkeypatch.setenv("ALIBABACLOUD_CREDENTIALS_SECRET", key_secret)
+    instance_id, username = "rm-" + uuid.uuid4().hex[:14], "app_user"
+    old_password = "Old-Passw0rd!" + secrets.token_hex(4)
+    alibaba.add_account(instance_id, username, old_password)
+    secret_id = unique("alibaba-db")
+    driver.create_secret(
+        secret_id,
+        {
+            "provider": "alibabacloud-rds",
+            "region": "cn-hangzhou",
+            "instance_id": instance_id,
+            "username": username,
+            "password": old_password,
+            "engine": "mysql",
+            "labels": ["orders"],
+        },
+    )
+    return AccountSetup(secret_id, instance_id, username, old_password, alibaba_key, key_secret)
 
 
 class VirtualClock:
@@ -123,3 +176,16 @@ class VirtualClock:
 @pytest.fixture
 def clock() -> VirtualClock:
     return VirtualClock()
+
+
+README = Path(__file__).parents[1] / "README.md"
+ROW = re.compile(r"^\| (?P<provider>[a-z -]+) \| `(?P<code>[^`]+)` \| (?P<outcome>retryable|fatal) \|", re.MULTILINE)
+
+
+def readme_outcomes(provider: str) -> dict[str, str]:
+    return {m["code"]: m["outcome"] for m in ROW.finditer(README.read_text()) if m["provider"] == provider}
+
+
+def step(rotation: Rotation, name: str, clock: VirtualClock, http: httpx.Client | None = None) -> None:
+    deps = runtime.dependencies(LambdaContext(), clock=clock, http=http)
+    run_step(StepRequest(name, rotation.secret_id, rotation.token, None), deps)

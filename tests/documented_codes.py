@@ -65,3 +65,47 @@ TENCENT_COMMON_CODES = [
     "UnsupportedProtocol",
     "UnsupportedRegion",
 ]
+
+# The error codes of the ApsaraDB RDS ResetAccountPassword page the product started from, with their HTTP status.
+ALIBABA_SEED_CODES = {
+    "Account.UpdateError": 400,
+    "Database.ConnectError": 400,
+    "GdnRole.NotSupport": 400,
+    "InvalidAccountPassword.Format": 400,
+    "IncorrectAccountStatus": 400,
+    "IncorrectDBInstanceType": 403,
+    "IncorrectDBInstanceState": 403,
+    "IncorrectAccountType": 403,
+    "IncorrectDBInstanceCharacterType": 403,
+    "IncorrectAccountPrivilegeType": 403,
+    "InvalidDBInstanceName.NotFound": 404,
+    "IncorrectDBInstanceLockMode": 404,
+    "InvalidAccountName.NotFound": 404,
+}
+
+# The same page's newer revision lists a placeholder code: 400, "%s", "DB Operation Failed:%s.".
+ALIBABA_DB_OPERATION_MESSAGE = "DB Operation Failed:%s."
+
+# Alibaba Cloud OpenAPI gateway common error codes.
+ALIBABA_COMMON_CODES = [
+    "MissingParameter",
+    "InvalidParameter",
+    "UnsupportedOperation",
+    "IncompleteSignature",
+    "IllegalTimestamp",
+    "InvalidTimeStamp.Expired",
+    "SignatureNonceUsed",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId.NotFound",
+    "Forbidden.AccessKeyDisabled",
+    "Forbidden.RAM",
+    "Forbidden",
+    "Forbidden.RiskControl",
+    "UnsupportedHTTPMethod",
+    "Throttling",
+    "Throttling.User",
+    "Throttling.Api",
+    "InternalError",
+    "ServiceUnavailable",
+    "UnknownError",
+]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import TencentSetup
+from conftest import AccountSetup
 
 from emulators.secretsmanager import STEPS, LambdaContext, SecretsManagerDriver
 from emulators.tencentcloud import TencentPostgresEmulator
@@ -45,7 +45,7 @@ def resources_of(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 def test_the_step_payloads_rotate_a_secret(
-    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: TencentSetup
+    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
 ) -> None:
     from app import lambda_handler
 

@@ -3,16 +3,18 @@ logged, printed, raised or returned."""
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import TencentSetup
+from conftest import AccountSetup
 
 from crossrotate.errors import RotationError
 from crossrotate.log import logger
+from emulators.alibabacloud import AlibabaRdsEmulator
 from emulators.secretsmanager import STEPS, SecretsManagerDriver
 from emulators.tencentcloud import TencentPostgresEmulator
 
@@ -30,7 +32,7 @@ def debug_logging(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptur
 def test_nothing_observable_carries_a_credential(
     driver: SecretsManagerDriver,
     tencent: TencentPostgresEmulator,
-    tencent_secret: TencentSetup,
+    tencent_secret: AccountSetup,
     debug_logging: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
@@ -69,4 +71,46 @@ def test_nothing_observable_carries_a_credential(
     assert "password reset" in everything
     assert "***" in everything  # the echoed values were redacted, not dropped with the message
     for credential in (tencent_secret.old_password, first_new, pending, tencent_secret.key.secret_key, rotation_token):
+        assert credential not in everything
+
+
+def test_nothing_observable_carries_an_alibaba_credential(
+    driver: SecretsManagerDriver,
+    alibaba: AlibabaRdsEmulator,
+    alibaba_secret: AccountSetup,
+    debug_logging: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """RPC v1 puts the signed parameters, the STS token among them, in the query string: still nothing leaks."""
+    monkeypatch.setenv("ALIBABACLOUD_SIGNATURE_VERSION", "v1")
+    token, key = secrets.token_urlsafe(32), alibaba_secret.key
+    alibaba.tokens[key.secret_id] = token
+    driver.sm.put_secret_value(
+        SecretId=alibaba_secret.key_secret,
+        SecretString=json.dumps(
+            {"access_key_id": key.secret_id, "access_key_secret": key.secret_key, "security_token": token}
+        ),
+    )
+    observed: list[Any] = []
+    rotation = driver.start_rotation(alibaba_secret.secret_id)
+    driver.step(rotation, "createSecret")
+    pending = driver.value(alibaba_secret.secret_id, "AWSPENDING")["password"]
+    alibaba.inject(
+        "error", action="ResetAccountPassword", code="InvalidAccountPassword.Format", status=400,
+        message=f"bad password {pending} for token {token}",
+    )  # fmt: skip
+    for name in ("setSecret", "setSecret", "testSecret", "finishSecret"):
+        try:
+            observed.append(driver.step(rotation, name))
+        except RotationError as error:
+            observed.extend([str(error), repr(error), error.as_dict()])
+    driver.complete(rotation)
+
+    out, err = capfd.readouterr()
+    everything = "\n".join([out, err, debug_logging.text, *map(repr, observed)])
+    assert "rotation failed" in everything
+    assert "***" in everything
+    assert alibaba.password_of(alibaba_secret.instance_id, alibaba_secret.username) == pending
+    for credential in (alibaba_secret.old_password, pending, key.secret_key, token):
         assert credential not in everything

@@ -5,35 +5,20 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import httpx
 import pytest
-from conftest import TencentSetup, VirtualClock, unique
+from conftest import AccountSetup, VirtualClock, readme_outcomes, step, unique
 from documented_codes import TENCENT_SEED_CODES
 
-from crossrotate import runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
-from crossrotate.protocol import StepRequest, run_step
 from crossrotate.retry import Backoff
 from emulators.secretsmanager import LambdaContext, Rotation, SecretsManagerDriver
 from emulators.tencentcloud import TencentPostgresEmulator
 
-README = Path(__file__).parents[2] / "README.md"
-ROW = re.compile(r"^\| (?P<provider>[a-z -]+) \| `(?P<code>[^`]+)` \| (?P<outcome>retryable|fatal) \|", re.MULTILINE)
-
-
-def readme_outcomes(provider: str) -> dict[str, str]:
-    return {m["code"]: m["outcome"] for m in ROW.finditer(README.read_text()) if m["provider"] == provider}
-
-
-def step(rotation: Rotation, name: str, clock: VirtualClock, http: httpx.Client | None = None) -> None:
-    deps = runtime.dependencies(LambdaContext(), clock=clock, http=http)
-    run_step(StepRequest(name, rotation.secret_id, rotation.token, None), deps)
-
 
 @pytest.fixture
-def pending(driver: SecretsManagerDriver, tencent_secret: TencentSetup, clock: VirtualClock) -> Rotation:
+def pending(driver: SecretsManagerDriver, tencent_secret: AccountSetup, clock: VirtualClock) -> Rotation:
     rotation = driver.start_rotation(tencent_secret.secret_id)
     step(rotation, "createSecret", clock)
     return rotation
@@ -44,7 +29,7 @@ def test_every_seed_code_comes_out_of_set_secret_as_the_readme_says(
     code: str,
     pending: Rotation,
     tencent: TencentPostgresEmulator,
-    tencent_secret: TencentSetup,
+    tencent_secret: AccountSetup,
     driver: SecretsManagerDriver,
     clock: VirtualClock,
 ) -> None:
@@ -68,7 +53,7 @@ def test_every_seed_code_comes_out_of_set_secret_as_the_readme_says(
 def test_throttling_is_retried_with_backoff_then_succeeds(
     pending: Rotation,
     tencent: TencentPostgresEmulator,
-    tencent_secret: TencentSetup,
+    tencent_secret: AccountSetup,
     driver: SecretsManagerDriver,
     clock: VirtualClock,
 ) -> None:
@@ -97,7 +82,7 @@ def test_transport_faults_are_retried_and_the_same_password_lands(
     code: str,
     pending: Rotation,
     tencent: TencentPostgresEmulator,
-    tencent_secret: TencentSetup,
+    tencent_secret: AccountSetup,
     driver: SecretsManagerDriver,
     clock: VirtualClock,
 ) -> None:
@@ -121,7 +106,7 @@ def test_a_bare_5xx_that_persists_is_retryable_and_unclassified(
 def test_a_timeout_after_the_reset_was_applied_is_retried_safely(
     pending: Rotation,
     tencent: TencentPostgresEmulator,
-    tencent_secret: TencentSetup,
+    tencent_secret: AccountSetup,
     driver: SecretsManagerDriver,
     clock: VirtualClock,
 ) -> None:
@@ -165,7 +150,7 @@ def test_test_secret_gives_up_retryably_when_the_account_never_settles(
 
 
 def test_test_secret_fails_when_the_account_is_gone(
-    pending: Rotation, tencent: TencentPostgresEmulator, tencent_secret: TencentSetup, clock: VirtualClock
+    pending: Rotation, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup, clock: VirtualClock
 ) -> None:
     step(pending, "setSecret", clock)
     del tencent.instances[tencent_secret.instance_id].accounts[tencent_secret.username]
@@ -175,7 +160,7 @@ def test_test_secret_fails_when_the_account_is_gone(
 
 
 def test_test_secret_finds_the_account_beyond_the_first_page(
-    pending: Rotation, tencent: TencentPostgresEmulator, tencent_secret: TencentSetup, clock: VirtualClock
+    pending: Rotation, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup, clock: VirtualClock
 ) -> None:
     for n in range(250):
         tencent.add_account(tencent_secret.instance_id, f"a_{n:03d}", "Irrelevant-1")
@@ -187,7 +172,7 @@ def test_test_secret_finds_the_account_beyond_the_first_page(
 def test_a_wrong_secret_key_is_fatal(
     driver: SecretsManagerDriver,
     tencent: TencentPostgresEmulator,
-    tencent_secret: TencentSetup,
+    tencent_secret: AccountSetup,
     clock: VirtualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -204,7 +189,7 @@ def test_a_wrong_secret_key_is_fatal(
 def test_temporary_credentials_send_their_token(
     driver: SecretsManagerDriver,
     tencent: TencentPostgresEmulator,
-    tencent_secret: TencentSetup,
+    tencent_secret: AccountSetup,
     clock: VirtualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -6,7 +6,7 @@ import json
 import threading
 
 import pytest
-from conftest import TencentSetup
+from conftest import AccountSetup
 
 from crossrotate.errors import FatalRotationError
 from crossrotate.passwords import TENCENT_POSTGRES
@@ -15,7 +15,7 @@ from emulators.tencentcloud import TencentPostgresEmulator
 
 
 def test_rotation_promotes_a_new_password_the_provider_holds(
-    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: TencentSetup
+    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
 ) -> None:
     before = driver.value(tencent_secret.secret_id)
     rotation = driver.rotate(tencent_secret.secret_id)
@@ -34,7 +34,7 @@ def test_rotation_promotes_a_new_password_the_provider_holds(
 
 
 def test_password_length_comes_from_the_environment(
-    driver: SecretsManagerDriver, tencent_secret: TencentSetup, monkeypatch: pytest.MonkeyPatch
+    driver: SecretsManagerDriver, tencent_secret: AccountSetup, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PASSWORD_LENGTH", "12")
     driver.rotate(tencent_secret.secret_id)
@@ -42,7 +42,7 @@ def test_password_length_comes_from_the_environment(
 
 
 def test_every_step_repeated_after_completion_changes_nothing(
-    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: TencentSetup
+    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
 ) -> None:
     rotation = driver.rotate(tencent_secret.secret_id)
     versions, value = driver.versions(tencent_secret.secret_id), driver.value(tencent_secret.secret_id)
@@ -55,7 +55,7 @@ def test_every_step_repeated_after_completion_changes_nothing(
 
 
 def test_every_step_repeated_mid_rotation_keeps_one_pending_password(
-    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: TencentSetup
+    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
 ) -> None:
     rotation = driver.start_rotation(tencent_secret.secret_id)
     for step in STEPS:
@@ -70,7 +70,7 @@ def test_every_step_repeated_mid_rotation_keeps_one_pending_password(
 
 
 def test_two_concurrent_create_steps_leave_one_pending_password(
-    driver: SecretsManagerDriver, tencent_secret: TencentSetup
+    driver: SecretsManagerDriver, tencent_secret: AccountSetup
 ) -> None:
     rotation = driver.start_rotation(tencent_secret.secret_id)
     barrier, errors = threading.Barrier(4), []
@@ -94,7 +94,7 @@ def test_two_concurrent_create_steps_leave_one_pending_password(
 
 
 def test_local_secrets_manager_refuses_to_change_a_version_that_has_data(
-    driver: SecretsManagerDriver, tencent_secret: TencentSetup
+    driver: SecretsManagerDriver, tencent_secret: AccountSetup
 ) -> None:
     """The harness restores AWS's rule that concurrency safety rests on (moto alone would overwrite)."""
     rotation = driver.start_rotation(tencent_secret.secret_id)
@@ -106,7 +106,7 @@ def test_local_secrets_manager_refuses_to_change_a_version_that_has_data(
 
 
 def test_a_token_that_is_not_a_version_is_refused_and_changes_nothing(
-    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: TencentSetup
+    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
 ) -> None:
     driver.start_rotation(tencent_secret.secret_id)
     versions = driver.versions(tencent_secret.secret_id)
@@ -121,7 +121,7 @@ def test_a_token_that_is_not_a_version_is_refused_and_changes_nothing(
 
 
 def test_steps_refuse_to_run_when_rotation_is_disabled(
-    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: TencentSetup
+    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
 ) -> None:
     rotation = driver.start_rotation(tencent_secret.secret_id)
     driver.sm.cancel_rotate_secret(SecretId=tencent_secret.secret_id)
@@ -133,7 +133,7 @@ def test_steps_refuse_to_run_when_rotation_is_disabled(
 
 
 def test_the_rotation_token_is_passed_to_put_secret_value(
-    driver: SecretsManagerDriver, tencent_secret: TencentSetup
+    driver: SecretsManagerDriver, tencent_secret: AccountSetup
 ) -> None:
     """Observed at boto3's documented extension point: the parameters of each PutSecretValue call."""
     from crossrotate.runtime import secret_store

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from documented_codes import TENCENT_COMMON_CODES, TENCENT_SEED_CODES
+from documented_codes import (
+    ALIBABA_COMMON_CODES,
+    ALIBABA_DB_OPERATION_MESSAGE,
+    ALIBABA_SEED_CODES,
+    TENCENT_COMMON_CODES,
+    TENCENT_SEED_CODES,
+)
 
 from crossrotate.errors import (
     ErrorTable,
@@ -11,6 +17,7 @@ from crossrotate.errors import (
     RetryableRotationError,
     RotationError,
 )
+from crossrotate.providers.alibabacloud.errors import ALIBABA_ERRORS
 from crossrotate.providers.tencentcloud.errors import TENCENT_ERRORS
 
 
@@ -87,3 +94,41 @@ def test_a_listed_code_beats_its_family() -> None:
     table = ErrorTable("p", codes={"A.B": (True, "listed")}, families={"A": (False, "family")})
     assert table.classify("A.B").retryable is True
     assert table.classify("A.C").retryable is False
+
+
+@pytest.mark.parametrize("code", [*ALIBABA_SEED_CODES, *ALIBABA_COMMON_CODES])
+def test_every_documented_alibaba_code_is_listed_with_a_reason(code: str) -> None:
+    verdict = ALIBABA_ERRORS.classify(code)
+    assert not verdict.unclassified
+    assert len(verdict.reason) > 10
+
+
+@pytest.mark.parametrize(
+    ("code", "retryable"),
+    [
+        ("Database.ConnectError", True),
+        ("IncorrectDBInstanceState", True),
+        ("IncorrectDBInstanceLockMode", False),
+        ("SignatureNonceUsed", True),
+        ("InvalidTimeStamp.Expired", True),
+        ("Account.UpdateError", False),
+        ("Throttling.User", True),
+        ("SignatureDoesNotMatch", False),
+        ("InvalidAccountPassword.Format", False),
+    ],
+)
+def test_alibaba_judgement_calls(code: str, retryable: bool) -> None:
+    assert ALIBABA_ERRORS.classify(code).retryable is retryable
+
+
+def test_the_placeholder_db_operation_error_is_classified_by_its_message() -> None:
+    message = ALIBABA_DB_OPERATION_MESSAGE.replace("%s", "Lock wait timeout exceeded", 1)
+    verdict = ALIBABA_ERRORS.classify("ER_LOCK_WAIT_TIMEOUT", 400, message)
+    assert (verdict.retryable, verdict.unclassified) == (True, False)
+    assert ALIBABA_ERRORS.classify("ER_LOCK_WAIT_TIMEOUT", 400, "something else").unclassified
+
+
+@pytest.mark.parametrize(("status", "retryable"), [(400, False), (403, False), (404, False), (429, True), (503, True)])
+def test_alibaba_unknown_codes_fall_back_to_http_status(status: int, retryable: bool) -> None:
+    verdict = ALIBABA_ERRORS.classify("Brand.New.Code", status)
+    assert (verdict.retryable, verdict.unclassified) == (retryable, True)

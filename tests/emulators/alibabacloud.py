@@ -1,0 +1,282 @@
+"""ApsaraDB RDS OpenAPI emulator: V3 (ACS3-HMAC-SHA256) and RPC v1 (HMAC-SHA1) signatures checked against the
+AccessKeys it knows, with the timestamp window, nonce replay (``SignatureNonceUsed``) and STS tokens; instances
+and accounts in memory; the documented password rules; errors as ``{"RequestId", "HostId", "Code", "Message",
+"Recommend"}`` with the documented HTTP status.
+
+The signature checks are written apart from the library's signer; the official SDK is driven against them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import string
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, unquote
+
+from .base import DropConnection, EmulatorServer, ProviderError, Request, Response
+
+AUTHORIZATION = re.compile(
+    r"^ACS3-HMAC-SHA256 Credential=(?P<id>[^,]+),"
+    r"SignedHeaders=(?P<signed>[a-z0-9;-]+),Signature=(?P<signature>[0-9a-f]{64})$"
+)
+SYMBOLS = "!@#$%^&*()_+-="
+WINDOW_S = 900
+VERSION = "2014-08-15"
+
+
+def _enc(value: str) -> str:
+    return quote(value, safe="-_.~")
+
+
+def _canonical(pairs: list[tuple[str, str]]) -> str:
+    return "&".join(sorted(f"{_enc(k)}={_enc(v)}" for k, v in pairs))
+
+
+def _pairs(raw: str) -> list[tuple[str, str]]:
+    return [(unquote(k), unquote(v)) for k, _, v in (p.partition("=") for p in raw.split("&") if p)]
+
+
+@dataclass
+class RdsAccount:
+    password: str
+    status: str = "Available"
+    settling_reads: int = 0
+
+
+@dataclass
+class RdsInstance:
+    region: str
+    status: str = "Running"
+    lock_mode: str = "Unlock"
+    accounts: dict[str, RdsAccount] = field(default_factory=dict)
+
+
+class AlibabaRdsEmulator(EmulatorServer):
+    def __init__(
+        self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
+    ) -> None:
+        super().__init__()
+        self.keys = keys
+        self.tokens = tokens or {}
+        self.now = now
+        self.instances: dict[str, RdsInstance] = {}
+        self.nonces: set[str] = set()
+        self.signatures: list[str] = []
+        """Which signature each authenticated request carried: ``v3`` or ``v1``."""
+        self.settle_reads = 0
+        """After a reset the account shows Unavailable to this many DescribeAccounts reads."""
+
+    def add_account(self, instance_id: str, name: str, password: str, region: str = "cn-hangzhou") -> None:
+        with self.lock:
+            self.instances.setdefault(instance_id, RdsInstance(region)).accounts[name] = RdsAccount(password)
+
+    def password_of(self, instance_id: str, name: str) -> str:
+        with self.lock:
+            return self.instances[instance_id].accounts[name].password
+
+    # -- the wire --------------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        params = dict(_pairs(request.query))
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            params.update(_pairs(request.body.decode()))
+        try:
+            action = self.authenticate(request, params)
+        except ProviderError as error:
+            self.record(params.get("Action") or request.headers.get("x-acs-action", "?"), {}, error.code)
+            return self.error_response(error)
+        fault = self.take_fault(action)
+        response = self.apply_fault_before(fault, self.error_response)
+        if response is not None:
+            self.record(action, params, "fault")
+            return response
+        handler = {
+            "ResetAccountPassword": self.reset_account_password,
+            "DescribeAccounts": self.describe_accounts,
+            "DescribeDBInstanceAttribute": self.describe_instance_attribute,
+        }.get(action)
+        try:
+            if handler is None:
+                raise ProviderError("InvalidAction.NotFound", f"Specified api {action} is not found", 404)
+            result = handler(params)
+        except ProviderError as error:
+            self.record(action, params, error.code)
+            return self.error_response(error)
+        self.record(action, params, "ok")
+        if fault and fault.kind == "drop_after_apply":
+            raise DropConnection
+        return self.json_response({**result, "RequestId": self.request_id()})
+
+    def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
+        status = error.status if error.status != 200 else 400
+        document = {
+            "RequestId": self.request_id(),
+            "HostId": "rds.aliyuncs.com",
+            "Code": error.code,
+            "Message": error.message,
+            "Recommend": "https://api.aliyun.com/troubleshoot",
+        }
+        return self.json_response(document, status, headers)
+
+    def _check_time_and_nonce(self, stamp: str, nonce: str | None) -> None:
+        try:
+            moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+        except ValueError:
+            raise ProviderError("IllegalTimestamp", "Timestamp is not in the right format", 400) from None
+        if abs(self.now() - moment) > WINDOW_S:
+            raise ProviderError("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.", 400)
+        if not nonce:
+            raise ProviderError("MissingParameter", "SignatureNonce is mandatory for this action.", 400)
+        with self.lock:
+            if nonce in self.nonces:
+                raise ProviderError("SignatureNonceUsed", "Specified signature nonce was used already.", 400)
+            self.nonces.add(nonce)
+
+    def _secret_of(self, key_id: str) -> str:
+        secret = self.keys.get(key_id)
+        if secret is None:
+            raise ProviderError("InvalidAccessKeyId.NotFound", "Specified access key is not found.", 404)
+        return secret
+
+    def _check_token(self, key_id: str, token: str | None) -> None:
+        expected = self.tokens.get(key_id)
+        if expected is not None and token != expected:
+            raise ProviderError("InvalidSecurityToken.Expired", "Specified SecurityToken is expired.", 400)
+
+    def authenticate(self, request: Request, params: dict[str, str]) -> str:
+        """The action, once the request's V3 or v1 signature, timestamp, nonce and token check out."""
+        if "authorization" in request.headers:
+            return self._authenticate_v3(request)
+        if "Signature" in params:
+            return self._authenticate_v1(request, params)
+        raise ProviderError("MissingParameter", "Signature is mandatory for this action.", 400)
+
+    def _authenticate_v3(self, request: Request) -> str:
+        match = AUTHORIZATION.match(request.headers["authorization"])
+        if not match:
+            raise ProviderError("IncompleteSignature", "The signature does not conform to Aliyun standards.", 400)
+        secret = self._secret_of(match["id"])
+        signed = match["signed"].split(";")
+        sent_acs = {name for name in request.headers if name.startswith("x-acs-")}
+        if "host" not in signed or not sent_acs <= set(signed) or any(name not in request.headers for name in signed):
+            raise ProviderError("IncompleteSignature", "host and every x-acs-* header must be signed", 400)
+        payload_hash = hashlib.sha256(request.body).hexdigest()
+        if request.headers.get("x-acs-content-sha256") != payload_hash:
+            raise ProviderError("IncompleteSignature", "x-acs-content-sha256 does not match the body", 400)
+        canonical = "\n".join(
+            [
+                request.method,
+                request.path,
+                _canonical(_pairs(request.query)),
+                "".join(f"{name}:{request.headers[name].strip()}\n" for name in signed),
+                match["signed"],
+                payload_hash,
+            ]
+        )
+        to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
+        expected = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, match["signature"]):
+            raise ProviderError("SignatureDoesNotMatch", "Specified signature does not match our calculation.", 400)
+        self._check_time_and_nonce(request.headers.get("x-acs-date", ""), request.headers.get("x-acs-signature-nonce"))
+        self._check_token(match["id"], request.headers.get("x-acs-security-token"))
+        if request.headers.get("x-acs-version") != VERSION:
+            raise ProviderError("InvalidVersion", "Specified parameter Version is not valid.", 400)
+        with self.lock:
+            self.signatures.append("v3")
+        return request.headers.get("x-acs-action", "")
+
+    def _authenticate_v1(self, request: Request, params: dict[str, str]) -> str:
+        for name in ("AccessKeyId", "SignatureMethod", "SignatureVersion", "Timestamp", "Action", "Version"):
+            if name not in params:
+                raise ProviderError("MissingParameter", f"{name} is mandatory for this action.", 400)
+        if params["SignatureMethod"] != "HMAC-SHA1" or params["SignatureVersion"] != "1.0":
+            raise ProviderError("IncompleteSignature", "Only HMAC-SHA1 1.0 is emulated for v1.", 400)
+        secret = self._secret_of(params["AccessKeyId"])
+        unsigned = [(k, v) for k, v in params.items() if k != "Signature"]
+        to_sign = f"{request.method}&%2F&{_enc(_canonical(unsigned))}"
+        digest = hmac.new(f"{secret}&".encode(), to_sign.encode(), hashlib.sha1).digest()
+        if not hmac.compare_digest(base64.b64encode(digest).decode(), params["Signature"]):
+            raise ProviderError("SignatureDoesNotMatch", "Specified signature does not match our calculation.", 400)
+        self._check_time_and_nonce(params["Timestamp"], params.get("SignatureNonce"))
+        self._check_token(params["AccessKeyId"], params.get("SecurityToken"))
+        if params["Version"] != VERSION:
+            raise ProviderError("InvalidVersion", "Specified parameter Version is not valid.", 400)
+        with self.lock:
+            self.signatures.append("v1")
+        return params["Action"]
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def _instance(self, params: dict[str, str], missing: str) -> RdsInstance:
+        instance_id = params.get("DBInstanceId")
+        if not instance_id:
+            raise ProviderError("MissingParameter", "DBInstanceId is mandatory for this action.", 400)
+        instance = self.instances.get(instance_id)
+        if instance is None:
+            raise ProviderError(missing, "The database instance does not exist.", 404)
+        return instance
+
+    def reset_account_password(self, params: dict[str, str]) -> dict[str, Any]:
+        with self.lock:
+            instance = self._instance(params, "InvalidDBInstanceName.NotFound")
+            name, password = params.get("AccountName"), params.get("AccountPassword")
+            if not name or password is None:
+                raise ProviderError("MissingParameter", "AccountName and AccountPassword are mandatory.", 400)
+            if instance.lock_mode != "Unlock":
+                raise ProviderError("IncorrectDBInstanceLockMode", "Current lock mode does not support this.", 404)
+            if instance.status != "Running":
+                raise ProviderError("IncorrectDBInstanceState", "Current DB instance state does not support this.", 403)
+            account = instance.accounts.get(name)
+            if account is None:
+                raise ProviderError("InvalidAccountName.NotFound", "Specified account name does not exist.", 404)
+            classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits, SYMBOLS)
+            allowed = all(any(c in group for group in classes) for c in password)
+            present = sum(any(c in group for c in password) for group in classes)
+            if not 8 <= len(password) <= 32 or not allowed or present < 3:
+                raise ProviderError("InvalidAccountPassword.Format", "Specified account password is not valid.", 400)
+            account.password = password
+            account.settling_reads = self.settle_reads
+            return {}
+
+    def describe_accounts(self, params: dict[str, str]) -> dict[str, Any]:
+        with self.lock:
+            instance = self._instance(params, "InvalidDBInstanceId.NotFound")
+            wanted = params.get("AccountName")
+            listed = []
+            for name, account in sorted(instance.accounts.items()):
+                if wanted and name != wanted:
+                    continue
+                status = account.status
+                if account.settling_reads > 0:
+                    account.settling_reads -= 1
+                    status = "Unavailable"
+                listed.append(
+                    {
+                        "DBInstanceId": params["DBInstanceId"],
+                        "AccountName": name,
+                        "AccountStatus": status,
+                        "AccountType": "Normal",
+                        "AccountDescription": "",
+                        "PrivExceeded": "0",
+                        "DatabasePrivileges": {"DatabasePrivilege": []},
+                    }
+                )
+            return {"Accounts": {"DBInstanceAccount": listed}}
+
+    def describe_instance_attribute(self, params: dict[str, str]) -> dict[str, Any]:
+        with self.lock:
+            instance = self._instance(params, "InvalidDBInstanceId.NotFound")
+            attribute = {
+                "DBInstanceId": params["DBInstanceId"],
+                "DBInstanceStatus": instance.status,
+                "LockMode": instance.lock_mode,
+                "RegionId": instance.region,
+                "Engine": "MySQL",
+                "EngineVersion": "8.0",
+            }
+            return {"Items": {"DBInstanceAttribute": [attribute]}}
