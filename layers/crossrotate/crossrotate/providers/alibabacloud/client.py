@@ -8,7 +8,6 @@ status, and a throttled answer's ``x-acs-retry-after`` (milliseconds) becomes th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,7 +16,7 @@ import httpx
 from ...errors import fatal, redact, transport_error
 from ...ports import AccountState
 from ...secret import DatabaseSecret
-from ..http import json_body, send
+from ..http import json_body, key_fields, send
 from .errors import ALIBABA_ERRORS, PROVIDER
 from .signer import AcsRpcV1Auth, AcsV3Auth, AlibabaCredentials, canonical_query
 
@@ -39,22 +38,11 @@ def default_endpoint(region: str) -> str:
 
 
 def parse_credentials(secret_string: str | None) -> AlibabaCredentials:
-    """The AccessKey secret's JSON; errors name the missing key, never a value."""
-    try:
-        document = json.loads(secret_string or "")
-    except ValueError:
-        raise fatal("InvalidCredentialsSecret", "the Alibaba Cloud AccessKey secret is not JSON") from None
-    if not isinstance(document, dict):
-        raise fatal("InvalidCredentialsSecret", "the Alibaba Cloud AccessKey secret is not a JSON object")
-    for key in ("access_key_id", "access_key_secret"):
-        if not isinstance(document.get(key), str) or not document[key]:
-            raise fatal("InvalidCredentialsSecret", f"the Alibaba Cloud AccessKey secret has no '{key}'")
-    token = document.get("security_token")
-    if token is not None and not isinstance(token, str):
-        raise fatal(
-            "InvalidCredentialsSecret", "the Alibaba Cloud AccessKey secret's 'security_token' must be a string"
-        )
-    return AlibabaCredentials(document["access_key_id"], document["access_key_secret"], token or None)
+    """``{"access_key_id", "access_key_secret", "security_token"?}``."""
+    fields = key_fields(
+        secret_string, "Alibaba Cloud AccessKey", ("access_key_id", "access_key_secret"), "security_token"
+    )
+    return AlibabaCredentials(*fields)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -95,10 +95,8 @@ def v3_authorization(access_key_id: str, signed: list[str], signature: str) -> s
     return f"{V3_ALGORITHM} Credential={access_key_id},SignedHeaders={';'.join(signed)},Signature={signature}"
 
 
-class AcsV3Auth(httpx.Auth):
-    """Adds the x-acs-* headers and ``Authorization`` to a request whose query is already the canonical one."""
-
-    requires_request_body = True
+class AcsAuth(httpx.Auth):
+    """What both signatures take: the credentials, a clock and a nonce source (a new nonce every attempt)."""
 
     def __init__(
         self,
@@ -109,6 +107,12 @@ class AcsV3Auth(httpx.Auth):
         self.credentials = credentials
         self.now = now
         self.nonce = nonce
+
+
+class AcsV3Auth(AcsAuth):
+    """Adds the x-acs-* headers and ``Authorization`` to a request whose query is already the canonical one."""
+
+    requires_request_body = True
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         payload_hash = sha256_hex(request.content)
@@ -152,18 +156,8 @@ def rpc_common_params(credentials: AlibabaCredentials, now: float, nonce: str) -
     return params
 
 
-class AcsRpcV1Auth(httpx.Auth):
+class AcsRpcV1Auth(AcsAuth):
     """Adds the common parameters and ``Signature`` to a request's query (the action's parameters are there)."""
-
-    def __init__(
-        self,
-        credentials: AlibabaCredentials,
-        now: Callable[[], float] = time.time,
-        nonce: Callable[[], str] = new_nonce,
-    ) -> None:
-        self.credentials = credentials
-        self.now = now
-        self.nonce = nonce
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         params = query_pairs(request.url.query.decode())

@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 
-from ...errors import fatal, redact, transport_error
+from ...errors import redact, transport_error
 from ...ports import AccountState
 from ...secret import DatabaseSecret
-from ..http import json_body, send
+from ..http import json_body, key_fields, send
 from .errors import PROVIDER, TENCENT_ERRORS
 from .signer import TC3Auth, TencentCredentials
 
@@ -41,20 +41,8 @@ def default_endpoint(region: str) -> str:
 
 
 def parse_credentials(secret_string: str | None) -> TencentCredentials:
-    """The API key secret's JSON; errors name the missing key, never a value."""
-    try:
-        document = json.loads(secret_string or "")
-    except ValueError:
-        raise fatal("InvalidCredentialsSecret", "the Tencent Cloud API key secret is not JSON") from None
-    if not isinstance(document, dict):
-        raise fatal("InvalidCredentialsSecret", "the Tencent Cloud API key secret is not a JSON object")
-    for key in ("secret_id", "secret_key"):
-        if not isinstance(document.get(key), str) or not document[key]:
-            raise fatal("InvalidCredentialsSecret", f"the Tencent Cloud API key secret has no '{key}'")
-    token = document.get("token")
-    if token is not None and not isinstance(token, str):
-        raise fatal("InvalidCredentialsSecret", "the Tencent Cloud API key secret's 'token' must be a string")
-    return TencentCredentials(document["secret_id"], document["secret_key"], token or None)
+    """``{"secret_id", "secret_key", "token"?}``."""
+    return TencentCredentials(*key_fields(secret_string, "Tencent Cloud API key", ("secret_id", "secret_key"), "token"))
 
 
 class TencentPostgresApi:
