@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest slow table clean
+.PHONY: demo test lint typecheck pytest slow table databases clean
 
 $(VENV)/.installed: requirements-dev.txt layers/crossrotate/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,14 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed
+pytest: $(VENV)/.installed databases
 	$(BIN)/pytest -m "not slow"
 
-slow: $(VENV)/.installed
+slow: $(VENV)/.installed databases
 	$(BIN)/pytest -m slow
+
+databases:
+	bash scripts/install-databases.sh
 
 table: $(VENV)/.installed
 	$(BIN)/python scripts/classification_table.py --write

@@ -3,6 +3,7 @@ rotates through the real handler."""
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import time
@@ -14,11 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+import trustme
 
 from crossrotate import runtime
 from crossrotate.protocol import StepRequest, run_step
 from crossrotate.providers.http import close_shared_client
 from emulators.alibabacloud import AlibabaRdsEmulator
+from emulators.databases import MariaDbServer, PostgresServer
 from emulators.secretsmanager import LambdaContext, Rotation, SecretsManagerDriver, client, start_secrets_manager
 from emulators.tencentcloud import TencentPostgresEmulator
 
@@ -88,11 +91,8 @@ def tencent_secret(
     key_secret = unique("tencent-api-key")
     driver.create_secret(key_secret, {"secret_id": tencent_key.secret_id, "secret_key": tencent_key.secret_key})
     monkeypatch.setenv("TENCENTCLOUD_CREDENTIALS_SECRET", key_secret)
-    instance_id, username, old_password = (
-        "postgres-" + uuid.uuid4().hex[:8],
-        "app_user",
-        "Old-Passw0rd!" + secrets.token_hex(4),
-    )
+    instance_id, username = "postgres-" + uuid.uuid4().hex[:8], "app_" + secrets.token_hex(6)
+    old_password = "Old-Passw0rd!" + secrets.token_hex(4)
     tencent.add_account(instance_id, username, old_password)
     secret_id = unique("tencent-db")
     driver.create_secret(
@@ -136,7 +136,7 @@ def alibaba_secret(
         key_secret, {"access_key_id": alibaba_key.secret_id, "access_key_secret": alibaba_key.secret_key}
     )
     monkeypatch.setenv("ALIBABACLOUD_CREDENTIALS_SECRET", key_secret)
-    instance_id, username = "rm-" + uuid.uuid4().hex[:14], "app_user"
+    instance_id, username = "rm-" + uuid.uuid4().hex[:14], "app_" + secrets.token_hex(6)
     old_password = "Old-Passw0rd!" + secrets.token_hex(4)
     alibaba.add_account(instance_id, username, old_password)
     secret_id = unique("alibaba-db")
@@ -153,6 +153,39 @@ def alibaba_secret(
         },
     )
     return AccountSetup(secret_id, instance_id, username, old_password, alibaba_key, key_secret)
+
+
+@pytest.fixture(scope="session")
+def test_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(test_ca: trustme.CA) -> Iterator[PostgresServer]:
+    server = PostgresServer(test_ca).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mariadb_server(test_ca: trustme.CA) -> Iterator[MariaDbServer]:
+    server = MariaDbServer(test_ca).start()
+    yield server
+    server.stop()
+
+
+def attach_database(
+    driver: SecretsManagerDriver,
+    setup: AccountSetup,
+    emulator: Any,
+    server: PostgresServer | MariaDbServer,
+    **keys: Any,
+) -> None:
+    """Back the setup's account with a real database and point the secret at it (``host``, ``port``, ``engine``)."""
+    emulator.back_with_database(setup.instance_id, setup.username, setup.old_password, server.admin_dsn)
+    engine = "postgres" if isinstance(server, PostgresServer) else "mysql"
+    document = {**driver.value(setup.secret_id), "host": "127.0.0.1", "port": server.port, "engine": engine, **keys}
+    driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps(document))
 
 
 class VirtualClock:

@@ -241,6 +241,7 @@ class AlibabaRdsEmulator(EmulatorServer):
                 raise ProviderError("InvalidAccountPassword.Format", "Specified account password is not valid.", 400)
             account.password = password
             account.settling_reads = self.settle_reads
+            self.apply_to_database(params["DBInstanceId"], name, password)
             return {}
 
     def describe_accounts(self, params: dict[str, str]) -> dict[str, Any]:

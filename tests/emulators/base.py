@@ -8,6 +8,9 @@ as a real gateway would answer):
 - ``delay``: answer normally after ``seconds`` (a slow provider; a client timeout sees nothing);
 - ``drop_after_apply``: apply the call, then close the connection without answering;
 - ``drop_before_apply``: close the connection without applying anything.
+
+An account can be backed by a real database (:meth:`EmulatorServer.back_with_database`): an accepted reset
+then runs ``ALTER ROLE``/``ALTER USER`` there, at once or after :attr:`EmulatorServer.propagation_delay`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from .databases import AccountAdmin, account_admin
 
 
 @dataclass
@@ -76,6 +81,35 @@ class EmulatorServer:
         self.faults: list[Fault] = []
         self.calls: list[Call] = []
         self._server: ThreadingHTTPServer | None = None
+        self.databases: dict[tuple[str, str], AccountAdmin] = {}
+        self.propagation_delay = 0.0
+        """Seconds before an accepted reset reaches the real database (managed databases apply it late)."""
+        self._timers: list[threading.Timer] = []
+
+    # -- real databases behind accounts -------------------------------------------------------------------
+    def back_with_database(self, instance_id: str, username: str, password: str, dsn: str) -> None:
+        """Create the account on a real server (admin ``dsn``); later resets change its password there."""
+        admin = account_admin(dsn)
+        admin.create_account(username, password)
+        with self.lock:
+            self.databases[(instance_id, username)] = admin
+
+    def apply_to_database(self, instance_id: str, username: str, password: str) -> None:
+        admin = self.databases.get((instance_id, username))
+        if admin is None:
+            return
+        if self.propagation_delay <= 0:
+            admin.set_password(username, password)
+            return
+        timer = threading.Timer(self.propagation_delay, admin.set_password, (username, password))
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()
+
+    def settle(self) -> None:
+        """Wait until every delayed password change has reached its database."""
+        for timer in self._timers:
+            timer.join()
 
     # -- control -------------------------------------------------------------------------------------
     def inject(self, kind: str, action: str | None = None, times: int = 1, **details: Any) -> None:
@@ -157,6 +191,7 @@ class EmulatorServer:
         return f"http://{host}:{port}"
 
     def stop(self) -> None:
+        self.settle()
         if self._server:
             self._server.shutdown()
             self._server.server_close()

@@ -181,6 +181,7 @@ class TencentPostgresEmulator(EmulatorServer):
                 )
             account.password = password
             account.settling_reads = self.settle_reads
+            self.apply_to_database(params["DBInstanceId"], username, password)
             return {}
 
     def describe_accounts(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -162,6 +162,11 @@ TRANSPORT: Mapping[str, Entry] = {
     ),
     "Transport.ConnectionLost": (RETRYABLE, "the connection broke before the answer; as for a timeout"),
     "Transport.BadResponse": (RETRYABLE, "the answer was not the provider's documented JSON"),
+    "Transport.UntrustedCertificate": (
+        FATAL,
+        "the endpoint's TLS certificate is not trusted: a misconfigured endpoint or an interception; retrying "
+        "cannot fix either",
+    ),
 }
 
 
@@ -180,12 +185,27 @@ OWN_CODES: Mapping[str, Entry] = {
     "AccountNotUsable": (FATAL, "the account is locked or being deleted"),
     "AccountNotReady": (RETRYABLE, "the provider was still applying the change when time ran out"),
     "LoginFailed": (RETRYABLE, "the database did not accept the pending password before the deadline"),
+    "Database.Unreachable": (RETRYABLE, "the database could not be reached or failed the login for another reason"),
+    "Database.AccessRejected": (FATAL, "the database refused the connection itself (host not allowed, TLS required)"),
+    "Database.UntrustedCertificate": (FATAL, "tls is verify-full and the database's certificate is not trusted"),
+    "Database.TlsUnavailable": (FATAL, 'the database does not offer TLS: set "tls": "disable" to connect in plain'),
     "SecretsManagerClientError": (FATAL, "boto3 could not make the call (e.g. no AWS credentials)"),
     "UnexpectedError": (FATAL, "a defect: an exception nobody classified; the log has its stack"),
 }
 """This function's own codes, for the README and the tests: the class raised carries the same verdict."""
 
 
-def transport_error(provider: str, code: str, message: str) -> RetryableRotationError:
-    """A transport failure: always retryable (see :data:`TRANSPORT`)."""
-    return RetryableRotationError(code, message, provider=provider)
+def transport_error(provider: str, code: str, message: str) -> RotationError:
+    """A transport failure, classified by :data:`TRANSPORT`."""
+    retryable, _ = TRANSPORT[code]
+    return (RetryableRotationError if retryable else FatalRotationError)(code, message, provider=provider)
+
+
+def caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``error`` or an exception it was raised from or during is a ``kind`` (drivers wrap TLS errors)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .errors import RetryableRotationError, fatal
+from .errors import RetryableRotationError, RotationError, fatal
 from .log import logger
 from .passwords import ALIBABA_RDS, TENCENT_POSTGRES, PasswordPolicy
 from .ports import CURRENT, PENDING, Clock, DatabaseProbe, ProviderFactory, SecretMetadata, SecretStore, SecretValue
-from .retry import with_retries
+from .retry import Backoff, with_retries
 from .secret import ALIBABA, TENCENT, DatabaseSecret, parse_secret
 
 STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
+LOGIN_BACKOFF = Backoff(base=1.0, cap=5.0, max_attempts=30, reserve=6.0)
+"""Logins are retried longer than API calls: a managed database may apply a new password late."""
 POLICIES: Mapping[str, PasswordPolicy] = {TENCENT: TENCENT_POSTGRES, ALIBABA: ALIBABA_RDS}
 
 
@@ -87,7 +89,7 @@ def create_pending(request: StepRequest, metadata: SecretMetadata, deps: Depende
 def apply_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies) -> None:
     """Make the provider accept the pending password. Repeating it resets to the same value."""
     pending = _pending(deps.store.get_value(request.secret_id, version_id=request.token), request)
-    if deps.probe and pending.host and deps.probe.can_log_in(pending):
+    if _already_logs_in(pending, deps):
         logger.info("pending password already logs in: no reset needed")
         return
     provider = deps.providers(pending)
@@ -126,12 +128,26 @@ def prove_pending(request: StepRequest, deps: Dependencies) -> None:
     logger.info("step done")
 
 
+def _already_logs_in(pending: DatabaseSecret, deps: Dependencies) -> bool:
+    """Whether a repeated setSecret may skip the reset. Any doubt (unreachable, refused) means reset."""
+    if not (deps.probe and pending.host):
+        return False
+    try:
+        return deps.probe.can_log_in(pending)
+    except RotationError as error:
+        logger.warning("login check before the reset failed", extra={"code": error.code})
+        return False
+
+
 def _prove_login(pending: DatabaseSecret, probe: DatabaseProbe, deps: Dependencies) -> None:
     """Log in with the pending password, retrying until the deadline: managed databases apply it late."""
-    while not probe.can_log_in(pending):
-        if deps.clock.monotonic() + deps.settle_poll > deps.deadline:
+
+    def attempt() -> None:
+        if not probe.can_log_in(pending):
             raise RetryableRotationError("LoginFailed", f"the pending password does not log in to {pending.host}")
-        deps.clock.sleep(deps.settle_poll)
+
+    with_retries(attempt, clock=deps.clock, deadline=deps.deadline, what="database login", backoff=LOGIN_BACKOFF)
+    logger.info("pending password logs in")
 
 
 def promote_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies) -> None:

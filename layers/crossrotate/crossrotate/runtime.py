@@ -19,6 +19,7 @@ from .endpoints import checked_endpoint
 from .errors import FatalRotationError, RotationError, fatal
 from .log import logger
 from .ports import CURRENT, Clock, ProviderApi, SecretStore
+from .probes import DatabaseLogin
 from .protocol import Dependencies
 from .secret import ALIBABA, TENCENT, DatabaseSecret
 
@@ -150,6 +151,7 @@ def dependencies(
         clock=clock,
         deadline=clock.monotonic() + remaining - SAFETY_MARGIN_S,
         password_length=environ.get("PASSWORD_LENGTH"),
+        probe=DatabaseLogin(ca_bundle=environ.get("DATABASE_CA_BUNDLE") or None),
     )
 
 

@@ -22,6 +22,7 @@ REGION = re.compile(r"^[a-z]{2,}(-[a-z0-9]+){1,4}$")
 INSTANCE_ID = {TENCENT: re.compile(r"^postgres-[a-z0-9]{4,32}$"), ALIBABA: re.compile(r"^(rm|pgm)-[a-z0-9]{4,40}$")}
 USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$")
 ENGINES = ("postgres", "mysql")
+TLS_MODES = ("require", "verify-full", "disable")
 MAX_SECRET_BYTES = 65536
 
 
@@ -39,6 +40,7 @@ class DatabaseSecret:
     port: int | None
     dbname: str | None
     engine: str
+    tls: str
     document: Mapping[str, Any]
 
     @property
@@ -93,6 +95,9 @@ def parse_secret(secret_string: str | None, label: str = "secret") -> DatabaseSe
     engine = _optional(document, "engine", label) or "postgres"
     if engine not in ENGINES:
         raise fatal("InvalidSecret", f"{label}: engine must be one of {', '.join(ENGINES)}")
+    tls = _optional(document, "tls", label) or "require"
+    if tls not in TLS_MODES:
+        raise fatal("InvalidSecret", f"{label}: tls must be one of {', '.join(TLS_MODES)}")
     port = document.get("port")
     if port is not None:
         if isinstance(port, str) and port.isdigit():
@@ -110,5 +115,6 @@ def parse_secret(secret_string: str | None, label: str = "secret") -> DatabaseSe
         port=port,
         dbname=_optional(document, "dbname", label),
         engine=engine,
+        tls=tls,
         document=document,
     )

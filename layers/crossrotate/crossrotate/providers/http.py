@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 from typing import Any
 
 import httpx
 
-from ..errors import RetryableRotationError, fatal, transport_error
+from ..errors import RotationError, caused_by, fatal, transport_error
 
 # Keep the transport's DEBUG lines out of a DEBUG root logger: they are noise, and the least of them is a URL.
 for _name in ("httpx", "httpcore"):
@@ -46,7 +47,9 @@ def send(client: httpx.Client, request: httpx.Request, auth: httpx.Auth, provide
         raise _transport(error, provider) from None
 
 
-def _transport(error: httpx.HTTPError, provider: str) -> RetryableRotationError:
+def _transport(error: httpx.HTTPError, provider: str) -> RotationError:
+    if caused_by(error, ssl.SSLCertVerificationError):
+        return transport_error(provider, "Transport.UntrustedCertificate", "certificate verify failed")
     code = next(code for kind, code in TRANSPORT_FAILURES if isinstance(error, kind))
     return transport_error(provider, code, type(error).__name__)
 

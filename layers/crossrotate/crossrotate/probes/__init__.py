@@ -1,0 +1,55 @@
+"""Logging in to the database itself: the proof that a password works, not just that the provider took it.
+
+:class:`DatabaseLogin` is the :class:`~crossrotate.ports.DatabaseProbe`. Each engine's driver lives in its own
+module and is imported only when a secret of that engine has a ``host``.
+
+``tls`` in the secret decides the connection's security:
+
+- ``require`` (default): encrypted, certificate not verified (libpq's ``sslmode=require``). Managed databases
+  present certificates from the provider's own CA.
+- ``verify-full``: encrypted, chain and host name verified against ``DATABASE_CA_BUNDLE`` or the system roots.
+- ``disable``: plain TCP, for servers without TLS.
+
+A wrong password is ``False``. A database that cannot be reached is a RetryableRotationError. A server that
+refuses the connection for another reason (no TLS, not allowed from this host) is a FatalRotationError.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import cast
+
+from ..secret import DatabaseSecret
+
+LOGIN_TIMEOUT_S = 5.0
+DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
+
+
+def tls_context(mode: str, ca_bundle: str | None) -> ssl.SSLContext | None:
+    if mode == "disable":
+        return None
+    context = ssl.create_default_context(cafile=ca_bundle if mode == "verify-full" else None)
+    if mode == "require":
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+Login = Callable[[DatabaseSecret, int, "ssl.SSLContext | None", float], bool]
+
+
+@dataclass(frozen=True)
+class DatabaseLogin:
+    """:class:`~crossrotate.ports.DatabaseProbe` over pg8000 (postgres) and PyMySQL (mysql)."""
+
+    ca_bundle: str | None = None
+    timeout: float = LOGIN_TIMEOUT_S
+
+    def can_log_in(self, secret: DatabaseSecret) -> bool:
+        module = importlib.import_module(f"{__name__}.{secret.engine}")
+        login = cast(Login, module.can_log_in)
+        port = secret.port or DEFAULT_PORTS[secret.engine]
+        return login(secret, port, tls_context(secret.tls, self.ca_bundle), self.timeout)

@@ -1,0 +1,199 @@
+"""Rotations that change what a real database accepts: TencentDB → PostgreSQL, ApsaraDB RDS → MariaDB.
+
+The emulators apply each accepted reset with ALTER ROLE / ALTER USER on servers the tests start themselves, and
+testSecret proves the new password by logging in (TLS by default)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+from conftest import AccountSetup, VirtualClock, attach_database, step
+
+from crossrotate.errors import FatalRotationError, RetryableRotationError
+from emulators.alibabacloud import AlibabaRdsEmulator
+from emulators.databases import MariaDbServer, PostgresServer, account_admin, logs_in
+from emulators.secretsmanager import SecretsManagerDriver
+from emulators.tencentcloud import TencentPostgresEmulator
+
+
+@pytest.fixture
+def tencent_on_postgres(
+    driver: SecretsManagerDriver,
+    tencent: TencentPostgresEmulator,
+    tencent_secret: AccountSetup,
+    postgres_server: PostgresServer,
+) -> AccountSetup:
+    attach_database(driver, tencent_secret, tencent, postgres_server)
+    return tencent_secret
+
+
+@pytest.fixture
+def alibaba_on_mariadb(
+    driver: SecretsManagerDriver,
+    alibaba: AlibabaRdsEmulator,
+    alibaba_secret: AccountSetup,
+    mariadb_server: MariaDbServer,
+) -> AccountSetup:
+    attach_database(driver, alibaba_secret, alibaba, mariadb_server)
+    return alibaba_secret
+
+
+def test_a_tencent_rotation_changes_the_postgres_password(
+    driver: SecretsManagerDriver, tencent_on_postgres: AccountSetup, postgres_server: PostgresServer
+) -> None:
+    setup = tencent_on_postgres
+    assert logs_in("postgres", postgres_server.port, setup.username, setup.old_password)
+    driver.rotate(setup.secret_id)
+    new_password = driver.value(setup.secret_id)["password"]
+    assert logs_in("postgres", postgres_server.port, setup.username, new_password)
+    assert not logs_in("postgres", postgres_server.port, setup.username, setup.old_password)
+
+
+def test_an_alibaba_rotation_changes_the_mariadb_password(
+    driver: SecretsManagerDriver, alibaba_on_mariadb: AccountSetup, mariadb_server: MariaDbServer
+) -> None:
+    setup = alibaba_on_mariadb
+    assert logs_in("mysql", mariadb_server.port, setup.username, setup.old_password)
+    driver.rotate(setup.secret_id)
+    new_password = driver.value(setup.secret_id)["password"]
+    assert logs_in("mysql", mariadb_server.port, setup.username, new_password)
+    assert not logs_in("mysql", mariadb_server.port, setup.username, setup.old_password)
+
+
+def test_test_secret_waits_for_a_password_that_reaches_the_database_late(
+    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_on_postgres: AccountSetup
+) -> None:
+    """Real time: the emulator applies the reset 1.5 s after accepting it; testSecret logs in until it works."""
+    tencent.propagation_delay = 1.5
+    rotation = driver.start_rotation(tencent_on_postgres.secret_id)
+    driver.step(rotation, "createSecret")
+    driver.step(rotation, "setSecret")
+    driver.step(rotation, "testSecret")
+    assert tencent._timers[0].finished.is_set()
+
+
+def test_test_secret_fails_retryably_when_the_password_never_arrives(
+    driver: SecretsManagerDriver,
+    tencent_on_postgres: AccountSetup,
+    postgres_server: PostgresServer,
+    clock: VirtualClock,
+) -> None:
+    setup = tencent_on_postgres
+    rotation = driver.start_rotation(setup.secret_id)
+    step(rotation, "createSecret", clock)
+    step(rotation, "setSecret", clock)
+    account_admin(postgres_server.admin_dsn).set_password(setup.username, setup.old_password)  # the change is lost
+    with pytest.raises(RetryableRotationError) as raised:
+        step(rotation, "testSecret", clock)
+    assert raised.value.code == "LoginFailed"
+    assert len(clock.sleeps) > 3
+
+
+def test_set_secret_does_not_reset_a_password_that_already_logs_in(
+    driver: SecretsManagerDriver,
+    tencent: TencentPostgresEmulator,
+    tencent_on_postgres: AccountSetup,
+    postgres_server: PostgresServer,
+    clock: VirtualClock,
+) -> None:
+    setup = tencent_on_postgres
+    rotation = driver.start_rotation(setup.secret_id)
+    step(rotation, "createSecret", clock)
+    pending = driver.value(setup.secret_id, "AWSPENDING")["password"]
+    account_admin(postgres_server.admin_dsn).set_password(setup.username, pending)
+    step(rotation, "setSecret", clock)
+    assert tencent.calls_of("ResetAccountPassword") == []
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql"])
+def test_tls_verify_full_trusts_only_the_configured_ca(
+    engine: str,
+    request: pytest.FixtureRequest,
+    driver: SecretsManagerDriver,
+    test_ca: trustme.CA,
+    clock: VirtualClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    setup: AccountSetup = request.getfixturevalue(
+        "tencent_on_postgres" if engine == "postgres" else "alibaba_on_mariadb"
+    )
+    document = {**driver.value(setup.secret_id), "tls": "verify-full", "host": "localhost"}
+    driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps(document))
+    rotation = driver.start_rotation(setup.secret_id)
+    step(rotation, "createSecret", clock)
+    step(rotation, "setSecret", clock)
+    with pytest.raises(FatalRotationError) as raised:
+        step(rotation, "testSecret", clock)
+    assert raised.value.code == "Database.UntrustedCertificate"
+    bundle = tmp_path / "ca.pem"
+    test_ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("DATABASE_CA_BUNDLE", str(bundle))
+    step(rotation, "testSecret", clock)
+
+
+@pytest.mark.parametrize("fixture", ["tencent_on_postgres", "alibaba_on_mariadb"])
+def test_tls_can_be_turned_off(fixture: str, request: pytest.FixtureRequest, driver: SecretsManagerDriver) -> None:
+    setup: AccountSetup = request.getfixturevalue(fixture)
+    document = {**driver.value(setup.secret_id), "tls": "disable"}
+    driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps(document))
+    driver.rotate(setup.secret_id)
+
+
+@pytest.fixture
+def server_without_tls() -> Iterator[int]:
+    """A listener that answers PostgreSQL's SSLRequest with 'N', as a server without TLS does."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(8)
+                connection.sendall(b"N")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+def test_a_server_without_tls_is_a_fatal_configuration_error(
+    driver: SecretsManagerDriver, tencent_on_postgres: AccountSetup, server_without_tls: int, clock: VirtualClock
+) -> None:
+    setup = tencent_on_postgres
+    document = {**driver.value(setup.secret_id), "port": server_without_tls}
+    driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps(document))
+    rotation = driver.start_rotation(setup.secret_id)
+    step(rotation, "createSecret", clock)
+    step(rotation, "setSecret", clock)
+    with pytest.raises(FatalRotationError) as raised:
+        step(rotation, "testSecret", clock)
+    assert raised.value.code == "Database.TlsUnavailable"
+
+
+def test_an_unreachable_database_is_retryable(
+    driver: SecretsManagerDriver, tencent_on_postgres: AccountSetup, clock: VirtualClock
+) -> None:
+    setup = tencent_on_postgres
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    document = {**driver.value(setup.secret_id), "port": port}
+    driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps(document))
+    rotation = driver.start_rotation(setup.secret_id)
+    step(rotation, "createSecret", clock)
+    step(rotation, "setSecret", clock)  # the login check before the reset fails: it resets anyway
+    with pytest.raises(RetryableRotationError) as raised:
+        step(rotation, "testSecret", clock)
+    assert raised.value.code == "Database.Unreachable"
