@@ -48,6 +48,7 @@ class PostgresAdmin:
             "host": parts.hostname or "127.0.0.1",
             "port": parts.port or 5432,
             "database": parts.path.lstrip("/") or "postgres",
+            "ssl_context": False,
         }
 
     def _run(self, statement: str) -> None:
@@ -72,6 +73,7 @@ class MariaDbAdmin:
             "password": unquote(parts.password or ""),
             "host": parts.hostname or "127.0.0.1",
             "port": parts.port or 3306,
+            "ssl_disabled": True,
         }
 
     def _run(self, statement: str, *args: str) -> None:
@@ -88,6 +90,9 @@ class MariaDbAdmin:
 
     def set_password(self, name: str, password: str) -> None:
         self._run("ALTER USER %s@'%%' IDENTIFIED BY %s", name, password)
+
+    def require_tls(self, name: str) -> None:
+        self._run("ALTER USER %s@'%%' REQUIRE SSL", name)
 
 
 def account_admin(dsn: str) -> AccountAdmin:
@@ -208,10 +213,10 @@ def logs_in(engine: str, port: int, username: str, password: str) -> bool:
     try:
         if engine == "postgres":
             pg8000.native.Connection(
-                user=username, password=password, host="127.0.0.1", port=port, database="postgres"
+                user=username, password=password, host="127.0.0.1", port=port, database="postgres", ssl_context=False
             ).close()
         else:
-            pymysql.connect(host="127.0.0.1", port=port, user=username, password=password).close()
+            pymysql.connect(host="127.0.0.1", port=port, user=username, password=password, ssl_disabled=True).close()
     except (pg8000.exceptions.DatabaseError, pymysql.err.OperationalError):
         return False
     return True

@@ -9,6 +9,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from conftest import AccountSetup, VirtualClock, attach_database, step
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError
 from emulators.alibabacloud import AlibabaRdsEmulator
-from emulators.databases import MariaDbServer, PostgresServer, account_admin, logs_in
+from emulators.databases import MariaDbAdmin, MariaDbServer, PostgresServer, account_admin, logs_in
 from emulators.secretsmanager import SecretsManagerDriver
 from emulators.tencentcloud import TencentPostgresEmulator
 
@@ -146,12 +147,22 @@ def test_tls_can_be_turned_off(fixture: str, request: pytest.FixtureRequest, dri
     driver.rotate(setup.secret_id)
 
 
+SSL_REQUEST = b"\x00\x00\x00\x08\x04\xd2\x16\x2f"  # PostgreSQL's SSLRequest: length 8, code 80877103
+
+
+@dataclass
+class FirstBytes:
+    port: int
+    seen: list[bytes] = field(default_factory=list)
+
+
 @pytest.fixture
-def server_without_tls() -> Iterator[int]:
-    """A listener that answers PostgreSQL's SSLRequest with 'N', as a server without TLS does."""
+def server_without_tls() -> Iterator[FirstBytes]:
+    """A listener that records each client's first 8 bytes and answers an SSLRequest with 'N' (no TLS here)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
+    server = FirstBytes(listener.getsockname()[1])
 
     def serve() -> None:
         while True:
@@ -160,19 +171,21 @@ def server_without_tls() -> Iterator[int]:
             except OSError:
                 return
             with connection:
-                connection.recv(8)
-                connection.sendall(b"N")
+                first = connection.recv(8)
+                server.seen.append(first)
+                if first == SSL_REQUEST:
+                    connection.sendall(b"N")
 
     threading.Thread(target=serve, daemon=True).start()
-    yield listener.getsockname()[1]
+    yield server
     listener.close()
 
 
 def test_a_server_without_tls_is_a_fatal_configuration_error(
-    driver: SecretsManagerDriver, tencent_on_postgres: AccountSetup, server_without_tls: int, clock: VirtualClock
+    driver: SecretsManagerDriver, tencent_on_postgres: AccountSetup, server_without_tls: FirstBytes, clock: VirtualClock
 ) -> None:
     setup = tencent_on_postgres
-    document = {**driver.value(setup.secret_id), "port": server_without_tls}
+    document = {**driver.value(setup.secret_id), "port": server_without_tls.port}
     driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps(document))
     rotation = driver.start_rotation(setup.secret_id)
     step(rotation, "createSecret", clock)
@@ -180,6 +193,40 @@ def test_a_server_without_tls_is_a_fatal_configuration_error(
     with pytest.raises(FatalRotationError) as raised:
         step(rotation, "testSecret", clock)
     assert raised.value.code == "Database.TlsUnavailable"
+
+
+def test_tls_disable_never_asks_for_tls(
+    driver: SecretsManagerDriver, tencent_on_postgres: AccountSetup, server_without_tls: FirstBytes, clock: VirtualClock
+) -> None:
+    """pg8000 treats "no context" as "try TLS, then fall back": disable must not even ask."""
+    setup = tencent_on_postgres
+    document = {**driver.value(setup.secret_id), "port": server_without_tls.port, "tls": "disable"}
+    driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps(document))
+    rotation = driver.start_rotation(setup.secret_id)
+    step(rotation, "createSecret", clock)
+    step(rotation, "setSecret", clock)
+    with pytest.raises(RetryableRotationError):
+        step(rotation, "testSecret", clock)  # the listener is no database
+    assert server_without_tls.seen
+    assert SSL_REQUEST not in server_without_tls.seen
+
+
+def test_tls_disable_really_connects_in_plain_to_mysql(
+    driver: SecretsManagerDriver, alibaba_on_mariadb: AccountSetup, mariadb_server: MariaDbServer, clock: VirtualClock
+) -> None:
+    """A user that MariaDB admits only over TLS cannot log in with tls: disable (PyMySQL would otherwise try TLS)."""
+    setup = alibaba_on_mariadb
+    MariaDbAdmin(mariadb_server.admin_dsn).require_tls(setup.username)
+    document = {**driver.value(setup.secret_id), "tls": "disable"}
+    driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps(document))
+    rotation = driver.start_rotation(setup.secret_id)
+    step(rotation, "createSecret", clock)
+    step(rotation, "setSecret", clock)
+    with pytest.raises(RetryableRotationError) as raised:
+        step(rotation, "testSecret", clock)
+    assert raised.value.code == "LoginFailed"
+    driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps({**document, "tls": "require"}))
+    driver.rotate(setup.secret_id)
 
 
 def test_an_unreachable_database_is_retryable(

@@ -151,7 +151,10 @@ def _prove_login(pending: DatabaseSecret, probe: DatabaseProbe, deps: Dependenci
 
 
 def promote_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies) -> None:
-    """Move AWSCURRENT to the pending version (the service moves AWSPREVIOUS to the old one)."""
+    """Move AWSCURRENT to the pending version (the service moves AWSPREVIOUS to the old one), but only once the
+    pending version holds a valid secret: promoting an empty or broken version would strand the working password
+    on AWSPREVIOUS, which nothing reads."""
+    _pending(deps.store.get_value(request.secret_id, version_id=request.token), request)
     deps.store.move_current(request.secret_id, request.token, metadata.version_with(CURRENT))
 
 

@@ -16,6 +16,7 @@ refuses the connection for another reason (no TLS, not allowed from this host) i
 
 from __future__ import annotations
 
+import functools
 import importlib
 import ssl
 from collections.abc import Callable
@@ -28,7 +29,9 @@ LOGIN_TIMEOUT_S = 5.0
 DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
 
 
+@functools.cache
 def tls_context(mode: str, ca_bundle: str | None) -> ssl.SSLContext | None:
+    """One context per mode and bundle for the process: building one reads the trust store (tens of ms)."""
     if mode == "disable":
         return None
     context = ssl.create_default_context(cafile=ca_bundle if mode == "verify-full" else None)

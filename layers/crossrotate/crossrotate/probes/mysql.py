@@ -24,6 +24,7 @@ def can_log_in(secret: DatabaseSecret, port: int, context: ssl.SSLContext | None
             password=secret.password,
             database=secret.dbname,
             ssl=context,
+            ssl_disabled=context is None,  # otherwise PyMySQL would try TLS and fall back ("preferred")
             connect_timeout=timeout,
         )
     except OperationalError as error:

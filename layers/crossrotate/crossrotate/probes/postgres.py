@@ -22,7 +22,7 @@ def can_log_in(secret: DatabaseSecret, port: int, context: ssl.SSLContext | None
             host=secret.host,
             port=port,
             database=secret.dbname or "postgres",
-            ssl_context=context,
+            ssl_context=context if context is not None else False,  # None would mean "try TLS, fall back"
             timeout=timeout,
         )
     except DatabaseError as error:
