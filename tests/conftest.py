@@ -222,3 +222,12 @@ def readme_outcomes(provider: str) -> dict[str, str]:
 def step(rotation: Rotation, name: str, clock: VirtualClock, http: httpx.Client | None = None) -> None:
     deps = runtime.dependencies(LambdaContext(), clock=clock, http=http)
     run_step(StepRequest(name, rotation.secret_id, rotation.token, None), deps)
+
+
+PROPERTY_RUNS: list[tuple[int, int]] = []
+"""(schedules run, invariant violations) of each property-test module, printed at the end of the session."""
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for ran, violations in PROPERTY_RUNS:
+        terminalreporter.write_line(f"fault schedules: {ran} run, {violations} violated the invariants")

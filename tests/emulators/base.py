@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -85,6 +86,7 @@ class EmulatorServer:
         self.propagation_delay = 0.0
         """Seconds before an accepted reset reaches the real database (managed databases apply it late)."""
         self._timers: list[threading.Timer] = []
+        self._database_lock = threading.Lock()  # a provider applies one change at a time
 
     # -- real databases behind accounts -------------------------------------------------------------------
     def back_with_database(self, instance_id: str, username: str, password: str, dsn: str) -> None:
@@ -98,10 +100,15 @@ class EmulatorServer:
         admin = self.databases.get((instance_id, username))
         if admin is None:
             return
+
+        def apply() -> None:
+            with self._database_lock:
+                admin.set_password(username, password)
+
         if self.propagation_delay <= 0:
-            admin.set_password(username, password)
+            apply()
             return
-        timer = threading.Timer(self.propagation_delay, admin.set_password, (username, password))
+        timer = threading.Timer(self.propagation_delay, apply)
         timer.daemon = True
         self._timers.append(timer)
         timer.start()
@@ -150,7 +157,8 @@ class EmulatorServer:
     def json_response(document: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
         return Response(status, json.dumps(document).encode(), {"Content-Type": "application/json", **(headers or {})})
 
-    def start(self) -> str:
+    def start(self, tls: ssl.SSLContext | None = None) -> str:
+        """Serve on a free loopback port (HTTPS with ``tls``); returns the base URL."""
         emulator = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -181,6 +189,9 @@ class EmulatorServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.scheme = "https" if tls else "http"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self.url
 
@@ -188,7 +199,7 @@ class EmulatorServer:
     def url(self) -> str:
         assert self._server, "not started"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def stop(self) -> None:
         self.settle()

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import AccountSetup
+from conftest import AccountSetup, attach_database
 
 from crossrotate.errors import RotationError
 from crossrotate.log import logger
 from emulators.alibabacloud import AlibabaRdsEmulator
+from emulators.databases import PostgresServer
 from emulators.secretsmanager import STEPS, SecretsManagerDriver
 from emulators.tencentcloud import TencentPostgresEmulator
 
@@ -113,4 +114,35 @@ def test_nothing_observable_carries_an_alibaba_credential(
     assert "***" in everything
     assert alibaba.password_of(alibaba_secret.instance_id, alibaba_secret.username) == pending
     for credential in (alibaba_secret.old_password, pending, key.secret_key, token):
+        assert credential not in everything
+
+
+def test_database_logins_leak_nothing(
+    driver: SecretsManagerDriver,
+    tencent: TencentPostgresEmulator,
+    tencent_secret: AccountSetup,
+    postgres_server: PostgresServer,
+    debug_logging: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Logins that fail (untrusted certificate, a password the database refuses) and one that works."""
+    attach_database(driver, tencent_secret, tencent, postgres_server, tls="verify-full", host="localhost")
+    observed: list[Any] = []
+    rotation = driver.start_rotation(tencent_secret.secret_id)
+    for name in ("createSecret", "setSecret", "testSecret"):
+        try:
+            observed.append(driver.step(rotation, name))
+        except RotationError as error:
+            observed.extend([str(error), repr(error), error.as_dict()])
+    pending = driver.value(tencent_secret.secret_id, "AWSPENDING")["password"]
+    document = {**driver.value(tencent_secret.secret_id), "tls": "require"}
+    driver.sm.put_secret_value(SecretId=tencent_secret.secret_id, SecretString=json.dumps(document))
+    driver.rotate(tencent_secret.secret_id)
+    new_password = driver.value(tencent_secret.secret_id)["password"]
+
+    out, err = capfd.readouterr()
+    everything = "\n".join([out, err, debug_logging.text, *map(repr, observed)])
+    assert "Database.UntrustedCertificate" in everything
+    assert "pending password logs in" in everything
+    for credential in (tencent_secret.old_password, pending, new_password, tencent_secret.key.secret_key):
         assert credential not in everything

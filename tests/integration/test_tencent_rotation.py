@@ -150,3 +150,16 @@ def test_the_rotation_token_is_passed_to_put_secret_value(
     assert [(p["ClientRequestToken"], p["RotationToken"], p["VersionStages"]) for p in sent] == [
         (rotation.token, "r" * 48, ["AWSPENDING"])
     ]
+
+
+def test_finish_secret_refuses_to_promote_a_version_without_a_value(
+    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
+) -> None:
+    """A forged or out-of-order finishSecret must not strand the working password on AWSPREVIOUS."""
+    rotation = driver.start_rotation(tencent_secret.secret_id)
+    current = driver.version_with(tencent_secret.secret_id, "AWSCURRENT")
+    with pytest.raises(FatalRotationError) as raised:
+        driver.step(rotation, "finishSecret")
+    assert raised.value.code == "NotPending"
+    assert driver.version_with(tencent_secret.secret_id, "AWSCURRENT") == current
+    assert driver.value(tencent_secret.secret_id)["password"] == tencent_secret.old_password
