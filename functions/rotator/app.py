@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from crossrotate import events, runtime
+from crossrotate import actions, events, runtime
 from crossrotate.log import logger
-from crossrotate.protocol import run_step
+from crossrotate.protocol import StepRequest
 
 
 @logger.inject_lambda_context(clear_state=True, log_event=False)
-def lambda_handler(event: Any, context: Any) -> None:
+def lambda_handler(event: Any, context: Any) -> dict[str, Any] | None:
     with runtime.reporting():
         request = events.parse_event(event)
-        logger.append_keys(secret_id=request.secret_id, step=request.step, version=request.token)
-        run_step(request, runtime.dependencies(context))
+        if isinstance(request, StepRequest):
+            logger.append_keys(secret_id=request.secret_id, step=request.step, version=request.token)
+            runtime.observed_step(request, runtime.dependencies(context))
+            return None
+        if isinstance(request, actions.ScheduledSweep):
+            return actions.sweep(request.delivery_id, runtime.scheduled_action(), runtime.action_dependencies(context))
+        logger.append_keys(action=request.action)
+        return actions.run_action(request, runtime.action_dependencies(context))

@@ -1,14 +1,18 @@
 """A local Secrets Manager (moto's server, a real HTTP endpoint) and a driver that plays the service's part in a
 rotation: it starts the rotation, invokes the steps in order, and removes AWSPENDING when they are done.
 
-moto differs from AWS in one rule this project relies on, so :func:`start_secrets_manager` restores it: AWS
-refuses a ``PutSecretValue`` that would change the data of a version that already has data
-(``ResourceExistsException``), AWSPENDING or not; moto 5.2 lets an AWSPENDING version be overwritten.
+moto differs from AWS in rules this project relies on, so :func:`start_secrets_manager` restores them:
+
+- AWS refuses a ``PutSecretValue`` that would change the data of a version that already has data
+  (``ResourceExistsException``), AWSPENDING or not; moto 5.2 lets an AWSPENDING version be overwritten.
+- ``RotateSecret`` without ``RotationLambdaARN`` keeps the configured function (moto forgets it and "rotates"
+  by copying the value), refuses while another version is still AWSPENDING ("A previous rotation isn't
+  complete"; moto overwrites it), and returns the new version id while it invokes the function
+  asynchronously (moto raises when it cannot invoke it). Here the driver plays that invoker.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -18,7 +22,7 @@ from typing import Any
 
 import boto3
 from moto.secretsmanager import models as moto_models
-from moto.secretsmanager.exceptions import ResourceExistsException
+from moto.secretsmanager.exceptions import InvalidRequestException, ResourceExistsException, ResourceNotFoundException
 from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
@@ -42,9 +46,44 @@ def _aws_version_rule(self: Any, secret_name: str, client_request_token: str | N
     return _original_check(self, secret_name, client_request_token, *args, **kwargs)
 
 
+_original_rotate = moto_models.SecretsManagerBackend.rotate_secret
+
+
+def _aws_rotate(
+    self: Any,
+    secret_id: str,
+    client_request_token: str | None = None,
+    rotation_lambda_arn: str | None = None,
+    rotation_rules: dict[str, Any] | None = None,
+    rotate_immediately: bool = True,
+) -> str:
+    if self._is_valid_identifier(secret_id):
+        secret = self.secrets[secret_id]
+        for version in secret.versions.values():
+            stages = version["version_stages"]
+            if "AWSPENDING" in stages and "AWSCURRENT" in stages:
+                stages.remove("AWSPENDING")  # AWS removes it when a rotation completes
+            elif "AWSPENDING" in stages:
+                raise InvalidRequestException("A previous rotation isn't complete. That rotation will be continued.")
+        rotation_lambda_arn = rotation_lambda_arn or secret.rotation_lambda_arn or None
+    try:
+        return str(
+            _original_rotate(
+                self, secret_id, client_request_token, rotation_lambda_arn, rotation_rules, rotate_immediately
+            )
+        )
+    except ResourceNotFoundException as error:
+        if "Resource not found for ARN" not in str(error):
+            raise
+    secret = self.secrets[secret_id]
+    pending = next(v for v, d in secret.versions.items() if "AWSPENDING" in d["version_stages"])
+    return json.dumps({"ARN": secret.arn, "Name": secret.name, "VersionId": pending})
+
+
 def start_secrets_manager() -> ThreadedMotoServer:
     """moto's server on a free loopback port, with AWS's version rule, and the environment pointed at it."""
     moto_models.SecretsManagerBackend._check_with_existing_secrets_and_versions = _aws_version_rule  # type: ignore[method-assign]
+    moto_models.SecretsManagerBackend.rotate_secret = _aws_rotate  # type: ignore[method-assign]
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -76,8 +115,12 @@ class LambdaContext:
     log_group_name = "/aws/lambda/crossrotate-rotator"
     log_stream_name = "local"
 
-    def __init__(self, budget_ms: int = 60_000) -> None:
+    def __init__(
+        self, budget_ms: int = 60_000, function_arn: str = FUNCTION_ARN, request_id: str | None = None
+    ) -> None:
         self.budget_ms = budget_ms
+        self.invoked_function_arn = function_arn
+        self.aws_request_id = request_id or self.aws_request_id
 
     def get_remaining_time_in_millis(self) -> int:
         return self.budget_ms
@@ -104,11 +147,17 @@ class SecretsManagerDriver:
         """Enable rotation and create the AWSPENDING version with no value, as the service does before createSecret.
 
         moto's RotateSecret leaves exactly that state behind when it does not know the function, then raises.
+        When an earlier rotation did not finish, the service refuses a new one and continues that one instead.
         """
-        with contextlib.suppress(self.sm.exceptions.ResourceNotFoundException):
+        try:
             self.sm.rotate_secret(
                 SecretId=secret_id, RotationLambdaARN=FUNCTION_ARN, RotationRules={"AutomaticallyAfterDays": 30}
             )
+        except self.sm.exceptions.ResourceNotFoundException:
+            pass
+        except self.sm.exceptions.InvalidRequestException as error:
+            if "will be continued" not in str(error):
+                raise
         return Rotation(secret_id, self.version_with(secret_id, "AWSPENDING"))
 
     def step(self, rotation: Rotation, step: str, rotation_token: str | None = None) -> Any:
@@ -117,10 +166,26 @@ class SecretsManagerDriver:
             event["RotationToken"] = rotation_token
         return self.invoke(event)
 
+    def run_started(self, secret_id: str) -> Rotation:
+        """What the service does after RotateSecret: invoke the four steps for the AWSPENDING version."""
+        rotation = Rotation(secret_id, self.version_with(secret_id, "AWSPENDING"))
+        for step in STEPS:
+            self.step(rotation, step)
+        self.complete(rotation)
+        return rotation
+
     def complete(self, rotation: Rotation) -> None:
         """After finishSecret succeeded the service removes AWSPENDING (moto does not)."""
         self.sm.update_secret_version_stage(
             SecretId=rotation.secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=rotation.token
+        )
+
+    def cancel_rotation(self, secret_id: str) -> None:
+        """What the runbook tells an operator to do after fixing a secret whose rotation failed:
+        take AWSPENDING off the unfinished version, so the next rotation starts from AWSCURRENT."""
+        unfinished = self.version_with(secret_id, "AWSPENDING")
+        self.sm.update_secret_version_stage(
+            SecretId=secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=unfinished
         )
 
     def rotate(self, secret_id: str) -> Rotation:

@@ -226,6 +226,7 @@ def test_tls_disable_really_connects_in_plain_to_mysql(
         step(rotation, "testSecret", clock)
     assert raised.value.code == "LoginFailed"
     driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps({**document, "tls": "require"}))
+    driver.cancel_rotation(setup.secret_id)
     driver.rotate(setup.secret_id)
 
 

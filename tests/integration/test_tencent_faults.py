@@ -207,6 +207,7 @@ def test_temporary_credentials_send_their_token(
     # credentials_secret in the secret beats the environment's default.
     document = {**driver.value(tencent_secret.secret_id), "credentials_secret": temporary}
     driver.sm.put_secret_value(SecretId=tencent_secret.secret_id, SecretString=json.dumps(document))
+    driver.cancel_rotation(tencent_secret.secret_id)
     rotation = driver.start_rotation(tencent_secret.secret_id)
     step(rotation, "createSecret", clock)
     step(rotation, "setSecret", clock)

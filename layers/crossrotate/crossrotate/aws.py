@@ -52,6 +52,11 @@ TRANSPORT_FAILURES: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
+def unqualified(function_arn: str) -> str:
+    """A Lambda function ARN without its version or alias (``arn:…:function:name``)."""
+    return ":".join(function_arn.split(":")[:7])
+
+
 def _client() -> SecretsManagerClient:
     config = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
     return boto3.client("secretsmanager", config=config)
@@ -133,6 +138,19 @@ class SecretsManagerStore:
                 return False
             raise
         return True
+
+    def rotate(self, secret_id: str, token: str) -> None:
+        self._call("rotate_secret", SecretId=secret_id, ClientRequestToken=token, RotateImmediately=True)
+
+    def rotated_by(self, function_arn: str) -> list[str]:
+        wanted = unqualified(function_arn)
+        arns = []
+        try:
+            for page in self.client.get_paginator("list_secrets").paginate():
+                arns += [s["ARN"] for s in page["SecretList"] if unqualified(s.get("RotationLambdaARN", "")) == wanted]
+        except (ClientError, BotoCoreError) as error:
+            raise _classified(error) from None
+        return arns
 
     def move_current(self, secret_id: str, to_version: str, from_version: str | None) -> None:
         kwargs = {"SecretId": secret_id, "VersionStage": CURRENT, "MoveToVersionId": to_version}

@@ -189,6 +189,13 @@ OWN_CODES: Mapping[str, Entry] = {
     "Database.AccessRejected": (FATAL, "the database refused the connection itself (host not allowed, TLS required)"),
     "Database.UntrustedCertificate": (FATAL, "tls is verify-full and the database's certificate is not trusted"),
     "Database.TlsUnavailable": (FATAL, 'the database does not offer TLS: set "tls": "disable" to connect in plain'),
+    "SecretNotFound": (FATAL, "verify: the secret does not exist, or has no AWSCURRENT version"),
+    "RotationInProgress": (
+        FATAL,
+        "rotate: another rotation's AWSPENDING version is unfinished; reported, not retried (it would hit the same)",
+    ),
+    "CurrentPasswordRejected": (FATAL, "verify: the database does not accept AWSCURRENT's password"),
+    "ActionIncomplete": (RETRYABLE, "an action failed retryably for some secrets; the result document lists them"),
     "SecretsManagerClientError": (FATAL, "boto3 could not make the call (e.g. no AWS credentials)"),
     "UnexpectedError": (FATAL, "a defect: an exception nobody classified; the log has its stack"),
 }

@@ -1,16 +1,28 @@
-"""The invocation shapes the function accepts, parsed and validated before anything is read or changed."""
+"""The invocation shapes the function accepts, parsed and validated before anything is read or changed:
+
+- a Secrets Manager rotation step: ``{"Step", "SecretId", "ClientRequestToken", "RotationToken"?}``;
+- an action: ``{"action": "rotate" | "verify", "secret_id" | "secret_ids"}``, by hand or as the input of an
+  EventBridge rule or Scheduler schedule, optionally naming its delivery (``execution_id``, ``scheduled_time``
+  or ``id``: Scheduler's ``<aws.scheduler.execution-id>``, ``<aws.scheduler.scheduled-time>``, an event's id);
+- a bare EventBridge "Scheduled Event" (``source`` ``aws.events``).
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from .actions import ACTIONS, ActionRequest, ScheduledSweep
 from .errors import fatal
 from .protocol import STEPS, StepRequest
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 MAX_SECRET_ID = 2048
 MAX_ROTATION_TOKEN = 8192
+MAX_SECRETS = 100
+DELIVERY_KEYS = ("execution_id", "scheduled_time", "id")
+
+Request = StepRequest | ActionRequest | ScheduledSweep
 
 
 def _string(event: dict[str, Any], key: str, limit: int) -> str:
@@ -22,12 +34,37 @@ def _string(event: dict[str, Any], key: str, limit: int) -> str:
     return value
 
 
-def parse_event(event: object) -> StepRequest:
-    """A Secrets Manager rotation step event; anything else is a FatalRotationError(InvalidEvent)."""
+def parse_event(event: object) -> Request:
+    """One of the three shapes; anything else is a FatalRotationError(InvalidEvent)."""
     if not isinstance(event, dict):
         raise fatal("InvalidEvent", "the event is not a JSON object")
+    if "action" in event:
+        return _action(event)
+    if event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event":
+        return ScheduledSweep(delivery_id=_string(event, "id", 256))
     if "Step" not in event:
-        raise fatal("InvalidEvent", "not a rotation step event: it has no 'Step'")
+        raise fatal("InvalidEvent", "not a rotation step, an action or a scheduled event: it has no 'Step'")
+    return _step(event)
+
+
+def _action(event: dict[str, Any]) -> ActionRequest:
+    action = event["action"]
+    if action not in ACTIONS:
+        raise fatal("InvalidEvent", f"'action' must be one of {', '.join(ACTIONS)}")
+    if ("secret_id" in event) == ("secret_ids" in event):
+        raise fatal("InvalidEvent", "an action names exactly one of 'secret_id' and 'secret_ids'")
+    if "secret_id" in event:
+        secret_ids: tuple[str, ...] = (_string(event, "secret_id", MAX_SECRET_ID),)
+    else:
+        listed = event["secret_ids"]
+        if not isinstance(listed, list) or not 1 <= len(listed) <= MAX_SECRETS:
+            raise fatal("InvalidEvent", f"'secret_ids' must be a list of 1 to {MAX_SECRETS} secret ids")
+        secret_ids = tuple(_string({"secret_ids": item}, "secret_ids", MAX_SECRET_ID) for item in listed)
+    delivery = next((_string(event, key, 256) for key in DELIVERY_KEYS if event.get(key) is not None), None)
+    return ActionRequest(action=action, secret_ids=secret_ids, delivery_id=delivery)
+
+
+def _step(event: dict[str, Any]) -> StepRequest:
     step = event["Step"]
     if step not in STEPS:
         raise fatal("InvalidEvent", f"'Step' must be one of {', '.join(STEPS)}")

@@ -65,6 +65,12 @@ class SecretStore(Protocol):
     def move_current(self, secret_id: str, to_version: str, from_version: str | None) -> None:
         """Move AWSCURRENT to ``to_version``; the service moves AWSPREVIOUS to ``from_version`` itself."""
 
+    def rotate(self, secret_id: str, token: str) -> None:
+        """Ask the service to rotate now (``RotateSecret``) under version id ``token``."""
+
+    def rotated_by(self, function_arn: str) -> list[str]:
+        """The ARNs of every secret whose rotation function is ``function_arn`` (any qualifier)."""
+
 
 @dataclass(frozen=True)
 class AccountState:

@@ -47,6 +47,8 @@ class Dependencies:
     probe: DatabaseProbe | None = None
     settle_poll: float = 2.0
     """Seconds between account-state reads while the provider is still applying a reset."""
+    provider: str = "unknown"
+    """The rotated secret's provider, once a step has read it: metrics carry it."""
 
 
 def run_step(request: StepRequest, deps: Dependencies) -> None:
@@ -77,6 +79,7 @@ def create_pending(request: StepRequest, metadata: SecretMetadata, deps: Depende
     """Store a generated password as the pending version, unless it already holds one."""
     current = deps.store.get_value(request.secret_id, stage=CURRENT)
     document = parse_secret(current.secret_string if current else None, "AWSCURRENT")
+    deps.provider = document.provider
     policy = POLICIES[document.provider]
     password = policy.generate(policy.length_from(deps.password_length))
     stored = deps.store.put_pending(
@@ -89,6 +92,7 @@ def create_pending(request: StepRequest, metadata: SecretMetadata, deps: Depende
 def apply_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies) -> None:
     """Make the provider accept the pending password. Repeating it resets to the same value."""
     pending = _pending(deps.store.get_value(request.secret_id, version_id=request.token), request)
+    deps.provider = pending.provider
     if _already_logs_in(pending, deps):
         logger.info("pending password already logs in: no reset needed")
         return
@@ -98,6 +102,7 @@ def apply_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependen
         clock=deps.clock,
         deadline=deps.deadline,
         what="ResetAccountPassword",
+        provider=pending.provider,
     )
     logger.info("password reset", extra={"request_id": request_id})
 
@@ -108,9 +113,16 @@ def prove_pending(request: StepRequest, deps: Dependencies) -> None:
     if version and _already_current(version.stages):
         return
     pending = _pending(version, request)
+    deps.provider = pending.provider
     provider = deps.providers(pending)
     while True:
-        state = with_retries(provider.account_state, clock=deps.clock, deadline=deps.deadline, what="account state")
+        state = with_retries(
+            provider.account_state,
+            clock=deps.clock,
+            deadline=deps.deadline,
+            what="account state",
+            provider=deps.provider,
+        )
         if not state.exists:
             raise fatal("AccountNotFound", f"{pending.username} does not exist on {pending.instance_id}")
         if state.usable:
@@ -146,7 +158,10 @@ def _prove_login(pending: DatabaseSecret, probe: DatabaseProbe, deps: Dependenci
         if not probe.can_log_in(pending):
             raise RetryableRotationError("LoginFailed", f"the pending password does not log in to {pending.host}")
 
-    with_retries(attempt, clock=deps.clock, deadline=deps.deadline, what="database login", backoff=LOGIN_BACKOFF)
+    with_retries(
+        attempt, clock=deps.clock, deadline=deps.deadline, what="database login", provider=pending.provider,
+        backoff=LOGIN_BACKOFF,
+    )  # fmt: skip
     logger.info("pending password logs in")
 
 
@@ -154,7 +169,7 @@ def promote_pending(request: StepRequest, metadata: SecretMetadata, deps: Depend
     """Move AWSCURRENT to the pending version (the service moves AWSPREVIOUS to the old one), but only once the
     pending version holds a valid secret: promoting an empty or broken version would strand the working password
     on AWSPREVIOUS, which nothing reads."""
-    _pending(deps.store.get_value(request.secret_id, version_id=request.token), request)
+    deps.provider = _pending(deps.store.get_value(request.secret_id, version_id=request.token), request).provider
     deps.store.move_current(request.secret_id, request.token, metadata.version_with(CURRENT))
 
 

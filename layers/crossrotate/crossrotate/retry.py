@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from . import metrics
 from .errors import RetryableRotationError
 from .log import logger
 from .ports import Clock
@@ -36,6 +37,7 @@ def with_retries(
     clock: Clock,
     deadline: float,
     what: str,
+    provider: str = "none",
     backoff: Backoff = Backoff(),
     rng: random.Random | None = None,
 ) -> T:
@@ -55,4 +57,5 @@ def with_retries(
                 )
                 raise
             logger.info("retrying %s", what, extra={"code": error.code, "attempt": attempt, "delay_s": round(delay, 3)})
+            metrics.retry(provider, what)
             clock.sleep(delay)

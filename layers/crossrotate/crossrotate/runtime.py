@@ -15,12 +15,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from . import metrics
+from .actions import ActionDependencies
 from .endpoints import checked_endpoint
 from .errors import FatalRotationError, RotationError, fatal
 from .log import logger
 from .ports import CURRENT, Clock, ProviderApi, SecretStore
 from .probes import DatabaseLogin
-from .protocol import Dependencies
+from .protocol import Dependencies, StepRequest, run_step
 from .secret import ALIBABA, TENCENT, DatabaseSecret
 
 if TYPE_CHECKING:
@@ -153,6 +155,39 @@ def dependencies(
         password_length=environ.get("PASSWORD_LENGTH"),
         probe=DatabaseLogin(ca_bundle=environ.get("DATABASE_CA_BUNDLE") or None),
     )
+
+
+SCHEDULED_ACTIONS = ("verify", "rotate")
+
+
+def scheduled_action(environ: Mapping[str, str] = os.environ) -> str:
+    """What a bare EventBridge schedule does: SCHEDULED_ACTION, verify by default."""
+    action = environ.get("SCHEDULED_ACTION") or "verify"
+    if action not in SCHEDULED_ACTIONS:
+        raise fatal("InvalidConfiguration", "SCHEDULED_ACTION must be verify or rotate")
+    return action
+
+
+def action_dependencies(context: Any, environ: Mapping[str, str] = os.environ) -> ActionDependencies:
+    clock = SystemClock()
+    store = secret_store()
+    return ActionDependencies(
+        store=store,
+        providers=ProviderWiring(store, clock, environ, _api_keys),
+        probe=DatabaseLogin(ca_bundle=environ.get("DATABASE_CA_BUNDLE") or None),
+        function_arn=context.invoked_function_arn,
+        request_id=context.aws_request_id,
+    )
+
+
+def observed_step(request: StepRequest, deps: Dependencies) -> None:
+    """:func:`~crossrotate.protocol.run_step`, counted in the step metrics."""
+    try:
+        run_step(request, deps)
+    except RotationError as error:
+        metrics.failure("Step", request.step, error, deps.provider)
+        raise
+    metrics.success("Step", request.step, deps.provider)
 
 
 def log_fields(error: RotationError) -> dict[str, object]:

@@ -1,0 +1,48 @@
+"""CloudWatch metrics, written as EMF lines (Powertools ``single_metric``) in the namespace ``crossrotate``.
+
+- ``StepSucceeded`` / ``StepFailed`` by ``Provider``, ``Step`` (and ``FailureClass`` on failures);
+- ``ActionSucceeded`` / ``ActionFailed`` by ``Provider`` (``none``), ``Action`` (and ``FailureClass``);
+- ``Failures`` by ``FailureClass`` alone (``Retryable``, ``Fatal``, ``Unclassified``): what the alarms watch;
+- ``ProviderCallLatency`` (milliseconds) by ``Provider`` and ``Action``, ``Retries`` by ``Provider`` and
+  ``Operation``.
+
+Only names, codes and classes are dimensions: never a secret id, never a value.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from .errors import RotationError
+
+NAMESPACE = "crossrotate"
+
+
+def _emit(name: str, value: float, unit: MetricUnit, **dimensions: str) -> None:
+    with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE) as metric:
+        for dimension, label in dimensions.items():
+            metric.add_dimension(name=dimension, value=label)
+
+
+def failure_class(error: RotationError) -> str:
+    if error.unclassified:
+        return "Unclassified"
+    return "Retryable" if error.retryable else "Fatal"
+
+
+def success(kind: str, name: str, provider: str = "none") -> None:
+    _emit(f"{kind}Succeeded", 1, MetricUnit.Count, Provider=provider, **{kind: name})
+
+
+def failure(kind: str, name: str, error: RotationError, provider: str = "none") -> None:
+    verdict = failure_class(error)
+    _emit(f"{kind}Failed", 1, MetricUnit.Count, Provider=provider, FailureClass=verdict, **{kind: name})
+    _emit("Failures", 1, MetricUnit.Count, FailureClass=verdict)
+
+
+def provider_call(provider: str, action: str, milliseconds: float) -> None:
+    _emit("ProviderCallLatency", milliseconds, MetricUnit.Milliseconds, Provider=provider, Action=action)
+
+
+def retry(provider: str, operation: str) -> None:
+    _emit("Retries", 1, MetricUnit.Count, Provider=provider, Operation=operation)

@@ -1,0 +1,230 @@
+"""rotate and verify actions, and the bare scheduled sweep, through the handler against the local stand-ins."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import AccountSetup, attach_database, unique
+
+from crossrotate.actions import rotation_token
+from crossrotate.errors import RetryableRotationError
+from emulators.databases import PostgresServer, account_admin
+from emulators.secretsmanager import FUNCTION_ARN, LambdaContext, SecretsManagerDriver
+from emulators.tencentcloud import TencentPostgresEmulator
+
+Invoke = Callable[..., Any]
+
+
+@pytest.fixture
+def invoke() -> Invoke:
+    from app import lambda_handler
+
+    def call(event: dict[str, Any], **context: Any) -> Any:
+        return lambda_handler(event, LambdaContext(**context))
+
+    return call
+
+
+def only(document: dict[str, Any]) -> dict[str, Any]:
+    (result,) = document["results"]
+    return dict(result)
+
+
+def test_rotate_starts_a_rotation_that_the_service_then_runs(
+    invoke: Invoke, driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
+) -> None:
+    driver.start_rotation(tencent_secret.secret_id)  # configure rotation, as RotateSecret with rules does
+    driver.run_started(tencent_secret.secret_id)
+    document = invoke({"action": "rotate", "secret_id": tencent_secret.secret_id, "execution_id": "run-1"})
+    assert (document["action"], document["succeeded"], document["failed"]) == ("rotate", 1, 0)
+    result = only(document)
+    assert (result["outcome"], result["retryable"], result["code"]) == ("started", False, None)
+    token = rotation_token(tencent_secret.secret_id, "run-1")
+    assert driver.versions(tencent_secret.secret_id)[token] == ["AWSPENDING"]
+    rotation = driver.run_started(tencent_secret.secret_id)
+    assert rotation.token == token
+    assert (
+        tencent.password_of(tencent_secret.instance_id, tencent_secret.username)
+        == driver.value(tencent_secret.secret_id)["password"]
+    )
+
+
+def test_a_redelivered_rotate_event_starts_no_second_rotation(
+    invoke: Invoke, driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
+) -> None:
+    driver.rotate(tencent_secret.secret_id)
+    event = {"action": "rotate", "secret_ids": [tencent_secret.secret_id], "scheduled_time": "2026-11-23T00:00:00Z"}
+    assert only(invoke(event))["outcome"] == "started"
+    versions = driver.versions(tencent_secret.secret_id)
+    again = only(invoke(event))  # while the first is still pending
+    assert (again["outcome"], again["message"]) == ("started", "rotation already started by this delivery")
+    assert driver.versions(tencent_secret.secret_id) == versions
+    driver.run_started(tencent_secret.secret_id)
+    versions = driver.versions(tencent_secret.secret_id)
+    assert only(invoke(event))["outcome"] == "started"  # after it completed
+    assert driver.versions(tencent_secret.secret_id) == versions
+
+
+def test_without_a_delivery_id_lambdas_request_id_keeps_async_retries_idempotent(
+    invoke: Invoke, driver: SecretsManagerDriver, tencent_secret: AccountSetup
+) -> None:
+    driver.rotate(tencent_secret.secret_id)
+    event = {"action": "rotate", "secret_id": tencent_secret.secret_id}
+    invoke(event, request_id="11111111-2222-4333-8444-555555555555")
+    versions = driver.versions(tencent_secret.secret_id)
+    invoke(event, request_id="11111111-2222-4333-8444-555555555555")  # Lambda's retry keeps the request id
+    assert driver.versions(tencent_secret.secret_id) == versions
+
+
+def test_a_rotation_in_progress_is_reported_not_retried(
+    invoke: Invoke, driver: SecretsManagerDriver, tencent_secret: AccountSetup
+) -> None:
+    driver.start_rotation(tencent_secret.secret_id)
+    versions = driver.versions(tencent_secret.secret_id)
+    result = only(invoke({"action": "rotate", "secret_id": tencent_secret.secret_id, "execution_id": "other"}))
+    assert (result["outcome"], result["code"], result["retryable"]) == ("failed", "RotationInProgress", False)
+    assert driver.versions(tencent_secret.secret_id) == versions
+
+
+def test_one_failing_secret_does_not_stop_the_others(
+    invoke: Invoke, driver: SecretsManagerDriver, tencent_secret: AccountSetup
+) -> None:
+    driver.rotate(tencent_secret.secret_id)
+    missing = unique("missing")
+    document = invoke({"action": "verify", "secret_ids": [missing, tencent_secret.secret_id]})
+    assert (document["succeeded"], document["failed"]) == (1, 1)
+    first, second = document["results"]
+    assert (first["secret_id"], first["outcome"], first["code"]) == (missing, "failed", "SecretNotFound")
+    assert (second["outcome"], second["code"]) == ("verified", None)
+
+
+def test_verify_changes_nothing(
+    invoke: Invoke, driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
+) -> None:
+    versions, value = driver.versions(tencent_secret.secret_id), driver.value(tencent_secret.secret_id)
+    result = only(invoke({"action": "verify", "secret_id": tencent_secret.secret_id}))
+    assert result == {
+        "secret_id": tencent_secret.secret_id,
+        "outcome": "verified",
+        "retryable": False,
+        "code": None,
+        "message": "secret, API key and account are good",
+        "request_id": None,
+    }
+    assert (driver.versions(tencent_secret.secret_id), driver.value(tencent_secret.secret_id)) == (versions, value)
+    assert {call.action for call in tencent.calls} == {"DescribeAccounts"}
+
+
+def test_verify_logs_in_with_the_current_password(
+    invoke: Invoke,
+    driver: SecretsManagerDriver,
+    tencent: TencentPostgresEmulator,
+    tencent_secret: AccountSetup,
+    postgres_server: PostgresServer,
+) -> None:
+    attach_database(driver, tencent_secret, tencent, postgres_server)
+    assert only(invoke({"action": "verify", "secret_id": tencent_secret.secret_id}))["outcome"] == "verified"
+    account_admin(postgres_server.admin_dsn).set_password(tencent_secret.username, "Changed-Elsewhere1!")
+    result = only(invoke({"action": "verify", "secret_id": tencent_secret.secret_id}))
+    assert (result["outcome"], result["code"], result["retryable"]) == ("failed", "CurrentPasswordRejected", False)
+
+
+@pytest.mark.parametrize(
+    ("code", "retryable"), [("AuthFailure.SignatureFailure", False), ("RequestLimitExceeded", True)]
+)
+def test_verify_classifies_provider_failures_and_raises_only_for_retryable_ones(
+    code: str,
+    retryable: bool,
+    invoke: Invoke,
+    tencent: TencentPostgresEmulator,
+    tencent_secret: AccountSetup,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tencent.inject("error", action="DescribeAccounts", code=code)
+    event = {"action": "verify", "secret_id": tencent_secret.secret_id}
+    if not retryable:
+        result = only(invoke(event))
+        assert (result["outcome"], result["code"], result["retryable"]) == ("failed", code, False)
+        assert result["request_id"]
+        return
+    with pytest.raises(RetryableRotationError) as raised:
+        invoke(event)
+    assert raised.value.code == "ActionIncomplete"
+    (listed,) = [record.action_result for record in caplog.records if hasattr(record, "action_result")]
+    assert only(listed)["code"] == code
+
+
+def test_a_bare_scheduled_event_verifies_every_secret_this_function_rotates(
+    invoke: Invoke, driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
+) -> None:
+    function = f"arn:aws:lambda:us-east-1:123456789012:function:{unique('sweeper')}"
+    driver.sm.rotate_secret(
+        SecretId=tencent_secret.secret_id, RotationLambdaARN=function, RotationRules={"AutomaticallyAfterDays": 30}
+    )
+    driver.run_started(tencent_secret.secret_id)
+    other = unique("other-function")
+    driver.create_secret(other, {"x": 1})
+    driver.sm.rotate_secret(
+        SecretId=other, RotationLambdaARN=FUNCTION_ARN, RotationRules={"AutomaticallyAfterDays": 30}
+    )
+    event = json.loads(
+        (__import__("pathlib").Path(__file__).parents[2] / "events" / "scheduled-event.json").read_text()
+    )
+    document = invoke(event, function_arn=function + ":live")  # an alias of the same function
+    assert document["action"] == "verify"
+    assert [(r["secret_id"].split(":")[-1].rsplit("-", 1)[0], r["outcome"]) for r in document["results"]] == [
+        (tencent_secret.secret_id, "verified")
+    ]
+
+
+def test_scheduled_action_rotate(
+    invoke: Invoke, driver: SecretsManagerDriver, tencent_secret: AccountSetup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    function = f"arn:aws:lambda:us-east-1:123456789012:function:{unique('sweeper')}"
+    driver.sm.rotate_secret(
+        SecretId=tencent_secret.secret_id, RotationLambdaARN=function, RotationRules={"AutomaticallyAfterDays": 30}
+    )
+    driver.run_started(tencent_secret.secret_id)
+    monkeypatch.setenv("SCHEDULED_ACTION", "rotate")
+    event = {"version": "0", "id": "evt-7", "detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+    assert only(invoke(event, function_arn=function))["outcome"] == "started"
+    assert rotation_token(
+        driver.sm.describe_secret(SecretId=tencent_secret.secret_id)["ARN"], "evt-7"
+    ) in driver.versions(tencent_secret.secret_id)
+
+
+def emf(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith('{"_aws"')]
+
+
+def test_rotations_and_failures_are_counted_in_emf_metrics(
+    driver: SecretsManagerDriver,
+    tencent: TencentPostgresEmulator,
+    tencent_secret: AccountSetup,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    driver.rotate(tencent_secret.secret_id)
+    tencent.inject("error", action="ResetAccountPassword", code="InvalidParameterValue.InvalidParameterValueError")
+    rotation = driver.start_rotation(tencent_secret.secret_id)
+    driver.step(rotation, "createSecret")
+    with pytest.raises(Exception):  # noqa: B017, PT011 - the failure itself is asserted elsewhere
+        driver.step(rotation, "setSecret")
+    lines = emf(capfd.readouterr().out)
+    names = {
+        (line["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"], line.get("Step"), line.get("FailureClass"))
+        for line in lines
+    }
+    for step in ("createSecret", "setSecret", "testSecret", "finishSecret"):
+        assert ("StepSucceeded", step, None) in names
+    assert ("StepFailed", "setSecret", "Fatal") in names
+    assert ("Failures", None, "Fatal") in names
+    succeeded = next(line for line in lines if line.get("Step") == "setSecret")
+    assert succeeded["Provider"] == "tencentcloud-postgres"
+    assert {line["Provider"] for line in lines if "StepSucceeded" in line} == {"tencentcloud-postgres"}
+    latency = [line for line in lines if "ProviderCallLatency" in line]
+    assert {line["Action"] for line in latency} == {"ResetAccountPassword", "DescribeAccounts"}
+    assert all(value >= 0 for line in latency for value in line["ProviderCallLatency"])
+    assert all(tencent_secret.secret_id not in json.dumps(line) for line in lines)
