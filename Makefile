@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest slow table databases clean
+.PHONY: demo test lint typecheck pytest slow build table databases clean
 
 $(VENV)/.installed: requirements-dev.txt layers/crossrotate/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ pytest: $(VENV)/.installed databases
 slow: $(VENV)/.installed databases
 	$(BIN)/pytest -m slow
 
+build:
+	bash scripts/sam-build.sh
+
 databases:
 	bash scripts/install-databases.sh
 
@@ -36,4 +39,4 @@ table: $(VENV)/.installed
 	$(BIN)/python scripts/classification_table.py --write
 
 clean:
-	rm -rf $(VENV) .aws-sam .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-sam .aws-sam .mypy_cache .ruff_cache

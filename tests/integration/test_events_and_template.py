@@ -44,6 +44,39 @@ def resources_of(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [r for r in template["Resources"].values() if r["Type"] == kind]
 
 
+def test_the_action_payloads_drive_the_handler(
+    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
+) -> None:
+    """verify.json, rotate.json and scheduler-rotate.json (placeholders filled as Scheduler fills them)."""
+    from app import lambda_handler
+
+    driver.rotate(tencent_secret.secret_id)
+    arn = driver.sm.describe_secret(SecretId=tencent_secret.secret_id)["ARN"]
+
+    def payload(name: str, **fill: str) -> dict[str, Any]:
+        text = (ROOT / "events" / name).read_text()
+        text = text.replace("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/orders-db-AbCdEf", arn)
+        for placeholder, value in fill.items():
+            text = text.replace(f"<aws.scheduler.{placeholder}>", value)
+        event: dict[str, Any] = json.loads(text)
+        return event
+
+    verified = lambda_handler(payload("verify.json"), LambdaContext())
+    assert [r["outcome"] for r in verified["results"]] == ["verified"]
+    started = lambda_handler(payload("rotate.json"), LambdaContext())
+    assert [r["outcome"] for r in started["results"]] == ["started"]
+    driver.run_started(tencent_secret.secret_id)
+    scheduled = payload("scheduler-rotate.json", **{"execution-id": "exec-1", "scheduled-time": "2026-11-23T00:00:00Z"})
+    assert [r["outcome"] for r in lambda_handler(scheduled, LambdaContext())["results"]] == ["started"]
+    versions = driver.versions(tencent_secret.secret_id)
+    lambda_handler(scheduled, LambdaContext())  # Scheduler redelivers: the same execution id
+    assert driver.versions(tencent_secret.secret_id) == versions
+    assert (
+        tencent.password_of(tencent_secret.instance_id, tencent_secret.username)
+        == driver.value(tencent_secret.secret_id)["password"]
+    )
+
+
 def test_the_step_payloads_rotate_a_secret(
     driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
 ) -> None:
@@ -100,17 +133,72 @@ def _statements(node: Any) -> list[dict[str, Any]]:
     return [s for item in node for s in _statements(item)] if isinstance(node, list) else []
 
 
-def test_the_policy_names_only_the_actions_the_steps_call(template: dict[str, Any]) -> None:
+def _policy_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
     (function,) = resources_of(template, "AWS::Serverless::Function")
-    statements = _statements([p["Statement"] for p in function["Properties"]["Policies"]])
-    actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    assert actions == {
+    return _statements([p["Statement"] for p in function["Properties"]["Policies"]])
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    return [statement["Action"]] if isinstance(statement["Action"], str) else list(statement["Action"])
+
+
+def test_the_policy_names_only_the_actions_the_function_calls(template: dict[str, Any]) -> None:
+    statements = _policy_statements(template)
+    assert {a for s in statements for a in _actions(s)} == {
         "secretsmanager:DescribeSecret",
         "secretsmanager:GetSecretValue",
         "secretsmanager:PutSecretValue",
         "secretsmanager:UpdateSecretVersionStage",
+        "secretsmanager:RotateSecret",
+        "secretsmanager:ListSecrets",
+        "lambda:InvokeFunction",
         "kms:Decrypt",
         "kms:GenerateDataKey",
     }
+    assert not [a for s in statements for a in _actions(s) if "*" in a]
     rotate = next(s for s in statements if s.get("Sid") == "RotateSecretsThatNameThisFunction")
     assert "secretsmanager:resource/AllowRotationLambdaArn" in rotate["Condition"]["StringEquals"]
+    everything = [s for s in statements if s["Resource"] == "*"]
+    assert [_actions(s) for s in everything] == [["secretsmanager:ListSecrets"]]  # no resource-level permission exists
+
+
+def test_failed_async_invocations_land_in_a_queue(template: dict[str, Any]) -> None:
+    (function,) = resources_of(template, "AWS::Serverless::Function")
+    config = function["Properties"]["EventInvokeConfig"]
+    assert config["MaximumRetryAttempts"] == 2
+    assert config["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"GetAtt": "FailedInvocationsQueue.Arn"},
+    }
+    assert template["Resources"]["FailedInvocationsQueue"]["Type"] == "AWS::SQS::Queue"
+
+
+def test_operations_settings(template: dict[str, Any]) -> None:
+    (function,) = resources_of(template, "AWS::Serverless::Function")
+    properties = function["Properties"]
+    assert properties["ReservedConcurrentExecutions"] == {"Ref": "ReservedConcurrency"}
+    assert properties["LoggingConfig"]["LogGroup"] == {"Ref": "RotationLogGroup"}
+    assert template["Resources"]["RotationLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    schedule = properties["Events"]["ScheduledAction"]
+    assert (schedule["Type"], "Input" in schedule["Properties"]) == ("Schedule", False)  # a bare Scheduled Event
+    assert properties["Environment"]["Variables"]["SCHEDULED_ACTION"] == {"Ref": "ScheduledAction"}
+
+
+def test_alarms_watch_each_failure_class_and_notify_the_topic(template: dict[str, Any]) -> None:
+    alarms = resources_of(template, "AWS::CloudWatch::Alarm")
+    watched = {
+        a["Properties"]["Dimensions"][0]["Value"]
+        for a in alarms
+        if a["Properties"]["Namespace"] == "crossrotate" and a["Properties"]["MetricName"] == "Failures"
+    }
+    assert watched == {"Fatal", "Retryable", "Unclassified"}
+    assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
+    retryable = next(a for a in alarms if a["Properties"]["Dimensions"][0]["Value"] == "Retryable")
+    assert retryable["Properties"]["DatapointsToAlarm"] == retryable["Properties"]["EvaluationPeriods"] == 3
+
+
+def test_the_example_rotation_schedule_waits_for_the_permission(template: dict[str, Any]) -> None:
+    (schedule,) = resources_of(template, "AWS::SecretsManager::RotationSchedule")
+    assert schedule["DependsOn"] == "SecretsManagerInvokePermission"
+    assert schedule["Properties"]["RotationLambdaARN"] == {"GetAtt": "RotationFunction.Arn"}
+    assert resources_of(template, "AWS::CloudWatch::Dashboard")
