@@ -72,6 +72,8 @@ class AlibabaRdsEmulator(EmulatorServer):
         """Which signature each authenticated request carried: ``v3`` or ``v1``."""
         self.settle_reads = 0
         """After a reset the account shows Unavailable to this many DescribeAccounts reads."""
+        self.reboot_after_reset = False
+        """Leave the instance Rebooting after a reset, as a restart that outlasts the step."""
 
     def add_account(self, instance_id: str, name: str, password: str, region: str = "cn-hangzhou") -> None:
         with self.lock:
@@ -242,6 +244,8 @@ class AlibabaRdsEmulator(EmulatorServer):
             account.password = password
             account.settling_reads = self.settle_reads
             self.apply_to_database(params["DBInstanceId"], name, password)
+            if self.reboot_after_reset:
+                instance.status = "Rebooting"
             return {}
 
     def describe_accounts(self, params: dict[str, str]) -> dict[str, Any]:

@@ -54,6 +54,8 @@ class TencentPostgresEmulator(EmulatorServer):
         self.instances: dict[str, Instance] = {}
         self.settle_reads = 0
         """After a reset the account shows "resetting password" to this many DescribeAccounts reads."""
+        self.forget_after_reset = False
+        """Drop the account right after a reset, as if someone deleted it meanwhile."""
 
     def add_account(self, instance_id: str, username: str, password: str, region: str = "ap-guangzhou") -> None:
         with self.lock:
@@ -182,6 +184,8 @@ class TencentPostgresEmulator(EmulatorServer):
             account.password = password
             account.settling_reads = self.settle_reads
             self.apply_to_database(params["DBInstanceId"], username, password)
+            if self.forget_after_reset:
+                del self._instance(params).accounts[username]
             return {}
 
     def describe_accounts(self, params: dict[str, Any]) -> dict[str, Any]:

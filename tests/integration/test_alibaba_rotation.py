@@ -140,7 +140,7 @@ def test_a_replayed_nonce_is_refused_and_a_retry_with_a_fresh_one_succeeds(
     alibaba.inject("error", action="ResetAccountPassword", code="SignatureNonceUsed", status=400)
     step(pending, "setSecret", clock)
     assert [c.outcome for c in alibaba.calls_of("ResetAccountPassword")] == ["fault", "ok"]
-    assert len(alibaba.nonces) == 2
+    assert len(alibaba.nonces) == len(alibaba.calls)  # every request, the retry included, a fresh nonce
 
 
 def test_a_stale_clock_is_refused_as_expired_and_retryable(
@@ -152,46 +152,49 @@ def test_a_stale_clock_is_refused_as_expired_and_retryable(
     assert raised.value.code == "InvalidTimeStamp.Expired"
 
 
-def test_test_secret_waits_while_the_account_is_unavailable(
+def test_set_secret_waits_while_the_account_is_unavailable(
     pending: Rotation, alibaba: AlibabaRdsEmulator, clock: VirtualClock
 ) -> None:
     alibaba.settle_reads = 2
     step(pending, "setSecret", clock)
-    step(pending, "testSecret", clock)
     assert len(clock.sleeps) == 2
     assert len(alibaba.calls_of("DescribeAccounts")) == 3
+    step(pending, "testSecret", clock)
+    assert len(alibaba.calls_of("DescribeAccounts")) == 3  # testSecret needs no API key: setSecret saw it applied
 
 
-def test_test_secret_waits_for_a_restarting_instance_then_gives_up_retryably(
+def test_set_secret_waits_for_a_restarting_instance_then_gives_up_retryably(
     pending: Rotation, alibaba: AlibabaRdsEmulator, alibaba_secret: AccountSetup, clock: VirtualClock
 ) -> None:
-    step(pending, "setSecret", clock)
-    alibaba.instances[alibaba_secret.instance_id].status = "Rebooting"
+    alibaba.reboot_after_reset = True
     with pytest.raises(RetryableRotationError) as raised:
-        step(pending, "testSecret", clock)
+        step(pending, "setSecret", clock)
     assert raised.value.code == "AccountNotReady"
     assert "Rebooting" in str(raised.value)
 
 
-def test_test_secret_fails_on_a_locked_instance(
-    pending: Rotation, alibaba: AlibabaRdsEmulator, alibaba_secret: AccountSetup, clock: VirtualClock
+def test_a_locked_instance_is_fatal_and_keeps_the_password(
+    pending: Rotation,
+    driver: SecretsManagerDriver,
+    alibaba: AlibabaRdsEmulator,
+    alibaba_secret: AccountSetup,
+    clock: VirtualClock,
 ) -> None:
-    step(pending, "setSecret", clock)
     alibaba.instances[alibaba_secret.instance_id].lock_mode = "LockByDiskQuota"
     with pytest.raises(FatalRotationError) as raised:
-        step(pending, "testSecret", clock)
-    assert raised.value.code == "AccountNotUsable"
-    assert "LockByDiskQuota" in str(raised.value)
+        step(pending, "setSecret", clock)
+    assert raised.value.code == "IncorrectDBInstanceLockMode"
+    assert alibaba.password_of(alibaba_secret.instance_id, alibaba_secret.username) == alibaba_secret.old_password
 
 
-def test_test_secret_fails_when_the_account_is_gone(
+def test_set_secret_fails_when_the_account_is_gone(
     pending: Rotation, alibaba: AlibabaRdsEmulator, alibaba_secret: AccountSetup, clock: VirtualClock
 ) -> None:
-    step(pending, "setSecret", clock)
     del alibaba.instances[alibaba_secret.instance_id].accounts[alibaba_secret.username]
     with pytest.raises(FatalRotationError) as raised:
-        step(pending, "testSecret", clock)
-    assert raised.value.code == "AccountNotFound"
+        step(pending, "setSecret", clock)
+    assert alibaba.calls_of("ResetAccountPassword")[-1].outcome != "ok"
+    assert not raised.value.retryable
 
 
 def test_temporary_credentials_send_their_security_token(

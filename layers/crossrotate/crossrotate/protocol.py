@@ -4,7 +4,7 @@ Every step may run twice, or twice at once, without a second reset to a differen
 password is fixed by the first ``PutSecretValue`` of the version (the service refuses different data under
 the same token), and only that stored value is ever sent to the provider. A password the database accepts
 is always held by a labelled version: AWSCURRENT keeps the old one until finishSecret, which runs only after
-testSecret proved the new one.
+setSecret saw the provider apply the new one and testSecret proved it (by logging in, when the secret has a host).
 """
 
 from __future__ import annotations
@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from .errors import RetryableRotationError, RotationError, fatal
 from .log import logger
 from .passwords import ALIBABA_RDS, TENCENT_POSTGRES, PasswordPolicy
-from .ports import CURRENT, PENDING, Clock, DatabaseProbe, ProviderFactory, SecretMetadata, SecretStore, SecretValue
+from .ports import (
+    CURRENT,
+    PENDING,
+    Clock,
+    DatabaseProbe,
+    ProviderApi,
+    ProviderFactory,
+    SecretMetadata,
+    SecretStore,
+    SecretValue,
+)
 from .retry import Backoff, with_retries
 from .secret import ALIBABA, TENCENT, DatabaseSecret, parse_secret
 
@@ -90,7 +100,8 @@ def create_pending(request: StepRequest, metadata: SecretMetadata, deps: Depende
 
 
 def apply_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies) -> None:
-    """Make the provider accept the pending password. Repeating it resets to the same value."""
+    """Make the provider accept the pending password, and wait until it has applied it. Repeating it resets to
+    the same value."""
     pending = _pending(deps.store.get_value(request.secret_id, version_id=request.token), request)
     deps.provider = pending.provider
     if _already_logs_in(pending, deps):
@@ -105,16 +116,13 @@ def apply_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependen
         provider=pending.provider,
     )
     logger.info("password reset", extra={"request_id": request_id})
+    _wait_until_usable(pending, provider, deps)
 
 
-def prove_pending(request: StepRequest, deps: Dependencies) -> None:
-    """Prove the pending credentials: the account exists and is usable (and, with ``host``, logs in)."""
-    version = deps.store.get_value(request.secret_id, version_id=request.token)
-    if version and _already_current(version.stages):
-        return
-    pending = _pending(version, request)
-    deps.provider = pending.provider
-    provider = deps.providers(pending)
+def _wait_until_usable(pending: DatabaseSecret, provider: ProviderApi, deps: Dependencies) -> None:
+    """The provider must list the account as usable: a reset is applied when the account leaves "resetting
+    password" (Tencent) or "Unavailable" (Alibaba). Done here, with the API key setSecret already holds, rather
+    than in testSecret: a fresh sandbox there would read the key again."""
     while True:
         state = with_retries(
             provider.account_state,
@@ -126,7 +134,7 @@ def prove_pending(request: StepRequest, deps: Dependencies) -> None:
         if not state.exists:
             raise fatal("AccountNotFound", f"{pending.username} does not exist on {pending.instance_id}")
         if state.usable:
-            break
+            return
         if not state.settling:
             raise fatal("AccountNotUsable", f"{pending.username} on {pending.instance_id} is {state.status}")
         if deps.clock.monotonic() + deps.settle_poll > deps.deadline:
@@ -135,6 +143,16 @@ def prove_pending(request: StepRequest, deps: Dependencies) -> None:
             )
         logger.info("account is still settling", extra={"status": state.status})
         deps.clock.sleep(deps.settle_poll)
+
+
+def prove_pending(request: StepRequest, deps: Dependencies) -> None:
+    """Prove the pending credentials: the version is still the valid pending one and, with ``host``, its
+    password logs in to the database. (setSecret already saw the provider list the account as usable.)"""
+    version = deps.store.get_value(request.secret_id, version_id=request.token)
+    if version and _already_current(version.stages):
+        return
+    pending = _pending(version, request)
+    deps.provider = pending.provider
     if deps.probe and pending.host:
         _prove_login(pending, deps.probe, deps)
     logger.info("step done")
