@@ -15,3 +15,19 @@ if [ ! -x .venv-sam/bin/sam ]; then
   .venv-sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
 fi
 .venv-sam/bin/sam build --template template.yaml
+
+# What sam build made must import as Lambda will run it: Python 3.13 with only boto3 besides the layer.
+if [ ! -x .venv-sam/runtime/bin/python ]; then
+  python3.13 -m venv .venv-sam/runtime
+  .venv-sam/runtime/bin/pip install --quiet --disable-pip-version-check "$(grep -i '^boto3==' requirements-dev.txt)"
+fi
+PYTHONPATH=.aws-sam/build/LibraryLayer/python:.aws-sam/build/RotationFunction PYTHONDONTWRITEBYTECODE=1 \
+  AWS_DEFAULT_REGION=us-east-1 .venv-sam/runtime/bin/python -I -c '
+import importlib, pkgutil, sys
+sys.path[:0] = [".aws-sam/build/LibraryLayer/python", ".aws-sam/build/RotationFunction"]
+import app, crossrotate
+modules = [m.name for m in pkgutil.walk_packages(crossrotate.__path__, "crossrotate.")]
+for name in modules:
+    importlib.import_module(name)
+print(f"built function and layer import under Python 3.13 with boto3 only: app and {len(modules)} modules")
+'

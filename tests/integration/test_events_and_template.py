@@ -114,7 +114,8 @@ def test_the_layer_holds_the_library_and_its_requirements(template: dict[str, An
     requirements = (content / "requirements.txt").read_text()
     assert "httpx" in requirements
     assert "aws-lambda-powertools" in requirements
-    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert "build-LibraryLayer:" in (content / "Makefile").read_text()
 
 
 def test_only_secrets_manager_of_this_account_may_invoke(template: dict[str, Any]) -> None:
