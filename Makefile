@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest slow build table databases clean
+.PHONY: demo test lint typecheck pytest slow build bench table databases clean
 
 $(VENV)/.installed: requirements-dev.txt layers/crossrotate/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ slow: $(VENV)/.installed databases
 build:
 	bash scripts/sam-build.sh
 
+# Timing-dependent, so never part of `make test` or CI. Writes its table into the README.
+bench: $(VENV)/.installed
+	$(BIN)/python scripts/bench.py --readme
+
 databases:
 	bash scripts/install-databases.sh
 
@@ -39,4 +43,4 @@ table: $(VENV)/.installed
 	$(BIN)/python scripts/classification_table.py --write
 
 clean:
-	rm -rf $(VENV) .venv-sam .aws-sam .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-sam .venv-bench .aws-sam .mypy_cache .ruff_cache
