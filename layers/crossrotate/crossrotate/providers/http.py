@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import logging
 import ssl
+import time
 from typing import Any
 
 import httpx
 
+from .. import metrics
 from ..errors import RotationError, caused_by, fatal, transport_error
 
 # Keep the transport's DEBUG lines out of a DEBUG root logger: they are noise, and the least of them is a URL.
@@ -40,11 +42,15 @@ def shared_client() -> httpx.Client:
     return _client
 
 
-def send(client: httpx.Client, request: httpx.Request, auth: httpx.Auth, provider: str) -> httpx.Response:
+def send(client: httpx.Client, request: httpx.Request, auth: httpx.Auth, provider: str, action: str) -> httpx.Response:
+    """One attempt, its latency counted in the metrics whatever the outcome; transport failures classified."""
+    started = time.monotonic()
     try:
         return client.send(request, auth=auth)
     except httpx.HTTPError as error:
         raise _transport(error, provider) from None
+    finally:
+        metrics.provider_call(provider, action, (time.monotonic() - started) * 1000)
 
 
 def _transport(error: httpx.HTTPError, provider: str) -> RotationError:

@@ -8,13 +8,11 @@ status, and a throttled answer's ``x-acs-retry-after`` (milliseconds) becomes th
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
-from ... import metrics
 from ...errors import fatal, redact, transport_error
 from ...ports import AccountState
 from ...secret import DatabaseSecret
@@ -82,11 +80,7 @@ class AlibabaRdsApi:
         else:
             headers = {"x-acs-action": action, "x-acs-version": VERSION}
         request = self.http.build_request("POST", f"{self.url}?{canonical_query(pairs)}", headers=headers)
-        started = time.monotonic()
-        try:
-            response = send(self.http, request, self.auth, PROVIDER)
-        finally:
-            metrics.provider_call(PROVIDER, action, (time.monotonic() - started) * 1000)
+        response = send(self.http, request, self.auth, PROVIDER, action)
         body = json_body(response)
         if response.status_code == 200 and body is not None:
             return body

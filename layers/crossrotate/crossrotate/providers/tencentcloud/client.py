@@ -7,13 +7,11 @@ status. The provider's message is redacted of every credential the request carri
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
-from ... import metrics
 from ...errors import redact, transport_error
 from ...ports import AccountState
 from ...secret import DatabaseSecret
@@ -77,11 +75,7 @@ class TencentPostgresApi:
                 "X-TC-Region": self.account.region,
             },
         )
-        started = time.monotonic()
-        try:
-            response = send(self.http, request, self.auth, PROVIDER)
-        finally:
-            metrics.provider_call(PROVIDER, action, (time.monotonic() - started) * 1000)
+        response = send(self.http, request, self.auth, PROVIDER, action)
         body = (json_body(response) or {}).get("Response")
         if not isinstance(body, dict):
             if response.status_code != 200:
