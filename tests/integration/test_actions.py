@@ -157,6 +157,22 @@ def test_verify_classifies_provider_failures_and_raises_only_for_retryable_ones(
     assert only(listed)["code"] == code
 
 
+def test_verify_classifies_account_states_as_the_table_does(
+    invoke: Invoke, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Settling is AccountNotReady (retryable), a locked account AccountNotUsable (fatal): as in the README."""
+    event = {"action": "verify", "secret_id": tencent_secret.secret_id}
+    account = tencent.instances[tencent_secret.instance_id].accounts[tencent_secret.username]
+    account.settling_reads = 1
+    with pytest.raises(RetryableRotationError):
+        invoke(event)
+    (listed,) = [record.action_result for record in caplog.records if hasattr(record, "action_result")]
+    assert (only(listed)["code"], only(listed)["retryable"]) == ("AccountNotReady", True)
+    account.status = 5  # Tencent's "locked"
+    result = only(invoke(event))
+    assert (result["code"], result["retryable"]) == ("AccountNotUsable", False)
+
+
 def test_a_bare_scheduled_event_verifies_every_secret_this_function_rotates(
     invoke: Invoke, driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
 ) -> None:

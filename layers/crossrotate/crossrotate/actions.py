@@ -19,6 +19,7 @@ from . import metrics
 from .errors import FatalRotationError, RetryableRotationError, RotationError
 from .log import logger
 from .ports import CURRENT, PENDING, DatabaseProbe, ProviderFactory, SecretStore
+from .protocol import account_ready
 from .secret import parse_secret
 
 ACTIONS = ("rotate", "verify")
@@ -75,11 +76,10 @@ def verify(secret_id: str, delivery_id: str, deps: ActionDependencies) -> str:
         raise FatalRotationError("SecretNotFound", f"{secret_id} does not exist or has no AWSCURRENT version")
     current = parse_secret(value.secret_string, "AWSCURRENT")
     state = deps.providers(current).account_state()
-    if not state.exists:
-        raise FatalRotationError("AccountNotFound", f"{current.username} does not exist on {current.instance_id}")
-    if not state.usable:
-        kind = RetryableRotationError if state.settling else FatalRotationError
-        raise kind("AccountNotUsable", f"{current.username} on {current.instance_id} is {state.status}")
+    if not account_ready(state, current):
+        raise RetryableRotationError(
+            "AccountNotReady", f"{current.username} on {current.instance_id} is still {state.status}"
+        )
     if deps.probe and current.host and not deps.probe.can_log_in(current):
         raise FatalRotationError("CurrentPasswordRejected", f"AWSCURRENT's password does not log in to {current.host}")
     return "secret, API key, account and login are good" if current.host else "secret, API key and account are good"

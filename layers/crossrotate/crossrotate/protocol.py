@@ -18,6 +18,7 @@ from .passwords import ALIBABA_RDS, TENCENT_POSTGRES, PasswordPolicy
 from .ports import (
     CURRENT,
     PENDING,
+    AccountState,
     Clock,
     DatabaseProbe,
     ProviderApi,
@@ -119,6 +120,16 @@ def apply_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependen
     _wait_until_usable(pending, provider, deps)
 
 
+def account_ready(state: AccountState, account: DatabaseSecret) -> bool:
+    """True when the provider lists the account as usable, False while it is still applying a change; a missing
+    or locked account is fatal. What setSecret waits for and what verify checks."""
+    if not state.exists:
+        raise fatal("AccountNotFound", f"{account.username} does not exist on {account.instance_id}")
+    if not state.usable and not state.settling:
+        raise fatal("AccountNotUsable", f"{account.username} on {account.instance_id} is {state.status}")
+    return state.usable
+
+
 def _wait_until_usable(pending: DatabaseSecret, provider: ProviderApi, deps: Dependencies) -> None:
     """The provider must list the account as usable: a reset is applied when the account leaves "resetting
     password" (Tencent) or "Unavailable" (Alibaba). Done here, with the API key setSecret already holds, rather
@@ -131,12 +142,8 @@ def _wait_until_usable(pending: DatabaseSecret, provider: ProviderApi, deps: Dep
             what="account state",
             provider=deps.provider,
         )
-        if not state.exists:
-            raise fatal("AccountNotFound", f"{pending.username} does not exist on {pending.instance_id}")
-        if state.usable:
+        if account_ready(state, pending):
             return
-        if not state.settling:
-            raise fatal("AccountNotUsable", f"{pending.username} on {pending.instance_id} is {state.status}")
         if deps.clock.monotonic() + deps.settle_poll > deps.deadline:
             raise RetryableRotationError(
                 "AccountNotReady", f"{pending.username} on {pending.instance_id} is still {state.status}"
