@@ -21,8 +21,8 @@ if [ ! -x .venv-sam/runtime/bin/python ]; then
   python3.13 -m venv .venv-sam/runtime
   .venv-sam/runtime/bin/pip install --quiet --disable-pip-version-check "$(grep -i '^boto3==' requirements-dev.txt)"
 fi
-PYTHONPATH=.aws-sam/build/LibraryLayer/python:.aws-sam/build/RotationFunction PYTHONDONTWRITEBYTECODE=1 \
-  AWS_DEFAULT_REGION=us-east-1 .venv-sam/runtime/bin/python -I -c '
+# -I leaves out the environment's PYTHON* settings and user site; -B writes no bytecode into the build.
+AWS_DEFAULT_REGION=us-east-1 .venv-sam/runtime/bin/python -I -B -c '
 import importlib, pkgutil, sys
 sys.path[:0] = [".aws-sam/build/LibraryLayer/python", ".aws-sam/build/RotationFunction"]
 import app, crossrotate

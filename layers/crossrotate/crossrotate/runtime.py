@@ -136,6 +136,11 @@ def secret_store() -> SecretStore:
     return _store
 
 
+def database_probe(environ: Mapping[str, str]) -> DatabaseLogin:
+    """Logins for secrets with ``host``; ``DATABASE_CA_BUNDLE`` is what ``tls: verify-full`` trusts."""
+    return DatabaseLogin(ca_bundle=environ.get("DATABASE_CA_BUNDLE") or None)
+
+
 def dependencies(
     context: Any,
     environ: Mapping[str, str] = os.environ,
@@ -153,7 +158,7 @@ def dependencies(
         clock=clock,
         deadline=clock.monotonic() + remaining - SAFETY_MARGIN_S,
         password_length=environ.get("PASSWORD_LENGTH"),
-        probe=DatabaseLogin(ca_bundle=environ.get("DATABASE_CA_BUNDLE") or None),
+        probe=database_probe(environ),
     )
 
 
@@ -174,7 +179,7 @@ def action_dependencies(context: Any, environ: Mapping[str, str] = os.environ) -
     return ActionDependencies(
         store=store,
         providers=ProviderWiring(store, clock, environ, _api_keys),
-        probe=DatabaseLogin(ca_bundle=environ.get("DATABASE_CA_BUNDLE") or None),
+        probe=database_probe(environ),
         function_arn=context.invoked_function_arn,
         request_id=context.aws_request_id,
     )
