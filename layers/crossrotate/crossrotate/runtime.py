@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from . import metrics
-from .actions import ActionDependencies
+from .actions import ACTIONS, ActionDependencies
 from .endpoints import checked_endpoint
 from .errors import FatalRotationError, RotationError, fatal
 from .log import logger
@@ -162,13 +162,10 @@ def dependencies(
     )
 
 
-SCHEDULED_ACTIONS = ("verify", "rotate")
-
-
 def scheduled_action(environ: Mapping[str, str] = os.environ) -> str:
     """What a bare EventBridge schedule does: SCHEDULED_ACTION, verify by default."""
     action = environ.get("SCHEDULED_ACTION") or "verify"
-    if action not in SCHEDULED_ACTIONS:
+    if action not in ACTIONS:
         raise fatal("InvalidConfiguration", "SCHEDULED_ACTION must be verify or rotate")
     return action
 
