@@ -67,6 +67,14 @@ def driver(secrets_manager: None) -> SecretsManagerDriver:
     return SecretsManagerDriver(lambda event: lambda_handler(event, LambdaContext()))
 
 
+def cancel(secret_id: str) -> dict[str, Any]:
+    """The README's runbook for a stuck rotation: the cancel action, through the handler. Its one result."""
+    from app import lambda_handler
+
+    (result,) = lambda_handler({"action": "cancel", "secret_id": secret_id}, LambdaContext())["results"]
+    return dict(result)
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 

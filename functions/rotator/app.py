@@ -17,7 +17,8 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any] | None:
             logger.append_keys(secret_id=request.secret_id, step=request.step, version=request.token)
             runtime.observed_step(request, runtime.dependencies(context))
             return None
-        if isinstance(request, actions.ScheduledSweep):
-            return actions.sweep(request.delivery_id, runtime.scheduled_action(), runtime.action_dependencies(context))
-        logger.append_keys(action=request.action)
-        return actions.run_action(request, runtime.action_dependencies(context))
+        action = request.action or runtime.scheduled_action()
+        logger.append_keys(action=action)
+        if isinstance(request, actions.Sweep):
+            return actions.sweep(action, request.delivery_id, runtime.dependencies(context))
+        return actions.run_action(request, runtime.dependencies(context))

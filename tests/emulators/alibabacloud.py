@@ -93,10 +93,10 @@ class AlibabaRdsEmulator(EmulatorServer):
         except ProviderError as error:
             self.record(params.get("Action") or request.headers.get("x-acs-action", "?"), {}, error.code)
             return self.error_response(error)
-        fault = self.take_fault(action)
+        fault = self.take_fault(action, params)
         response = self.apply_fault_before(fault, self.error_response)
         if response is not None:
-            self.record(action, params, "fault")
+            self.record(action, params, "fault", fault)
             return response
         handler = {
             "ResetAccountPassword": self.reset_account_password,
@@ -108,9 +108,9 @@ class AlibabaRdsEmulator(EmulatorServer):
                 raise ProviderError("InvalidAction.NotFound", f"Specified api {action} is not found", 404)
             result = handler(params)
         except ProviderError as error:
-            self.record(action, params, error.code)
+            self.record(action, params, error.code, fault)
             return self.error_response(error)
-        self.record(action, params, "ok")
+        self.record(action, params, "ok", fault)
         if fault and fault.kind == "drop_after_apply":
             raise DropConnection
         return self.json_response({**result, "RequestId": self.request_id()})
@@ -257,8 +257,8 @@ class AlibabaRdsEmulator(EmulatorServer):
                 if wanted and name != wanted:
                     continue
                 status = account.status
-                if account.settling_reads > 0:
-                    account.settling_reads -= 1
+                if account.settling_reads > 0 or self.applying(params["DBInstanceId"], name):
+                    account.settling_reads = max(0, account.settling_reads - 1)
                     status = "Unavailable"
                 listed.append(
                     {

@@ -10,7 +10,8 @@ as a real gateway would answer):
 - ``drop_before_apply``: close the connection without applying anything.
 
 An account can be backed by a real database (:meth:`EmulatorServer.back_with_database`): an accepted reset
-then runs ``ALTER ROLE``/``ALTER USER`` there, at once or after :attr:`EmulatorServer.propagation_delay`.
+then runs ``ALTER ROLE``/``ALTER USER`` there, at once or after :attr:`EmulatorServer.propagation_delay`, the
+account listed as still changing until then (unless :attr:`EmulatorServer.reports_while_applying` is off).
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ class Call:
     action: str
     params: dict[str, Any]
     outcome: str
-    """``ok``, the error code, or the fault kind."""
+    """``ok``, the error code, or ``fault`` when a fault answered instead of the action."""
+    fault: Fault | None = None
+    """The fault injected into this call, if any (a delay or a drop after the change also ran the action)."""
 
 
 class ProviderError(Exception):
@@ -81,12 +84,19 @@ class EmulatorServer:
         self.lock = threading.RLock()
         self.faults: list[Fault] = []
         self.calls: list[Call] = []
+        self.faults_taken: list[tuple[dict[str, Any], Fault]] = []
+        """Each fault when it was taken, with the call's parameters: before a delay or a drop is answered."""
         self._server: ThreadingHTTPServer | None = None
         self.databases: dict[tuple[str, str], AccountAdmin] = {}
         self.propagation_delay = 0.0
         """Seconds before an accepted reset reaches the real database (managed databases apply it late)."""
+        self.reports_while_applying = True
+        """List the account as still changing until a late reset has reached the database, as both providers'
+        account states do; False models a database that applies it after the provider says done (proxies,
+        replicas): only a login can tell."""
         self._timers: list[threading.Timer] = []
         self._database_lock = threading.Lock()  # a provider applies one change at a time
+        self._in_flight: dict[tuple[str, str], int] = {}
 
     # -- real databases behind accounts -------------------------------------------------------------------
     def back_with_database(self, instance_id: str, username: str, password: str, dsn: str) -> None:
@@ -97,21 +107,34 @@ class EmulatorServer:
             self.databases[(instance_id, username)] = admin
 
     def apply_to_database(self, instance_id: str, username: str, password: str) -> None:
+        """Apply an accepted reset to the real database, at once or after :attr:`propagation_delay`. Until it is
+        applied the provider lists the account as still changing (:meth:`applying`), as both providers do."""
         admin = self.databases.get((instance_id, username))
         if admin is None:
             return
+        key = (instance_id, username)
 
         def apply() -> None:
             with self._database_lock:
                 admin.set_password(username, password)
+            with self.lock:
+                self._in_flight[key] -= 1 if self.reports_while_applying else 0
 
         if self.propagation_delay <= 0:
-            apply()
+            with self._database_lock:
+                admin.set_password(username, password)
             return
+        with self.lock:
+            self._in_flight[key] = self._in_flight.get(key, 0) + (1 if self.reports_while_applying else 0)
         timer = threading.Timer(self.propagation_delay, apply)
         timer.daemon = True
         self._timers.append(timer)
         timer.start()
+
+    def applying(self, instance_id: str, username: str) -> bool:
+        """Whether an accepted reset of this account has not reached its database yet."""
+        with self.lock:
+            return self._in_flight.get((instance_id, username), 0) > 0
 
     def settle(self) -> None:
         """Wait until every delayed password change has reached its database."""
@@ -127,19 +150,20 @@ class EmulatorServer:
         with self.lock:
             self.faults.clear()
 
-    def take_fault(self, action: str) -> Fault | None:
+    def take_fault(self, action: str, params: dict[str, Any]) -> Fault | None:
         with self.lock:
             for fault in self.faults:
                 if fault.action in (None, action) and fault.times > 0:
                     fault.times -= 1
                     if fault.times == 0:
                         self.faults.remove(fault)
+                    self.faults_taken.append((params, fault))
                     return fault
         return None
 
-    def record(self, action: str, params: dict[str, Any], outcome: str) -> None:
+    def record(self, action: str, params: dict[str, Any], outcome: str, fault: Fault | None = None) -> None:
         with self.lock:
-            self.calls.append(Call(action, params, outcome))
+            self.calls.append(Call(action, params, outcome, fault))
 
     def calls_of(self, action: str) -> list[Call]:
         with self.lock:

@@ -14,6 +14,7 @@ import glob
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -208,15 +209,22 @@ class MariaDbServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def logs_in(engine: str, port: int, username: str, password: str) -> bool:
+def logs_in(engine: str, port: int, username: str, password: str, tls: bool = False) -> bool:
     """The test's own check, apart from the library's probe: does the server accept this password?"""
+    context = None
+    if tls:
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
     try:
         if engine == "postgres":
             pg8000.native.Connection(
-                user=username, password=password, host="127.0.0.1", port=port, database="postgres", ssl_context=False
-            ).close()
+                user=username, password=password, host="127.0.0.1", port=port, database="postgres",
+                ssl_context=context or False,
+            ).close()  # fmt: skip
         else:
-            pymysql.connect(host="127.0.0.1", port=port, user=username, password=password, ssl_disabled=True).close()
+            pymysql.connect(
+                host="127.0.0.1", port=port, user=username, password=password, ssl=context, ssl_disabled=not tls
+            ).close()
     except (pg8000.exceptions.DatabaseError, pymysql.err.OperationalError):
         return False
     return True

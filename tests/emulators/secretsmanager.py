@@ -180,14 +180,6 @@ class SecretsManagerDriver:
             SecretId=rotation.secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=rotation.token
         )
 
-    def cancel_rotation(self, secret_id: str) -> None:
-        """What the runbook tells an operator to do after fixing a secret whose rotation failed:
-        take AWSPENDING off the unfinished version, so the next rotation starts from AWSCURRENT."""
-        unfinished = self.version_with(secret_id, "AWSPENDING")
-        self.sm.update_secret_version_stage(
-            SecretId=secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=unfinished
-        )
-
     def rotate(self, secret_id: str) -> Rotation:
         rotation = self.start_rotation(secret_id)
         for step in STEPS:

@@ -78,10 +78,10 @@ class TencentPostgresEmulator(EmulatorServer):
                 raise ValueError
         except ValueError:
             return self.error_response(ProviderError("InvalidRequest", "the body is not a JSON object"))
-        fault = self.take_fault(action)
+        fault = self.take_fault(action, params)
         response = self.apply_fault_before(fault, self.error_response)
         if response is not None:
-            self.record(action, params, "fault")
+            self.record(action, params, "fault", fault)
             return response
         handler = {"ResetAccountPassword": self.reset_account_password, "DescribeAccounts": self.describe_accounts}.get(
             action
@@ -91,9 +91,9 @@ class TencentPostgresEmulator(EmulatorServer):
         try:
             result = handler(params)
         except ProviderError as error:
-            self.record(action, params, error.code)
+            self.record(action, params, error.code, fault)
             return self.error_response(error)
-        self.record(action, params, "ok")
+        self.record(action, params, "ok", fault)
         if fault and fault.kind == "drop_after_apply":
             raise DropConnection
         return self.json_response({"Response": {**result, "RequestId": self.request_id()}})
@@ -197,8 +197,8 @@ class TencentPostgresEmulator(EmulatorServer):
             details = []
             for username, account in sorted(instance.accounts.items())[offset : offset + limit]:
                 status = account.status
-                if account.settling_reads > 0:
-                    account.settling_reads -= 1
+                if account.settling_reads > 0 or self.applying(params["DBInstanceId"], username):
+                    account.settling_reads = max(0, account.settling_reads - 1)
                     status = STATUS_RESETTING
                 details.append(
                     {

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import AccountSetup, attach_database, unique
+from conftest import AccountSetup, VirtualClock, attach_database, unique
 
+from crossrotate import actions, events, runtime
 from crossrotate.actions import rotation_token
 from crossrotate.errors import RetryableRotationError
 from emulators.databases import PostgresServer, account_admin
@@ -132,44 +133,73 @@ def test_verify_logs_in_with_the_current_password(
     assert (result["outcome"], result["code"], result["retryable"]) == ("failed", "CurrentPasswordRejected", False)
 
 
-@pytest.mark.parametrize(
-    ("code", "retryable"), [("AuthFailure.SignatureFailure", False), ("RequestLimitExceeded", True)]
-)
-def test_verify_classifies_provider_failures_and_raises_only_for_retryable_ones(
-    code: str,
-    retryable: bool,
-    invoke: Invoke,
+def act(event: dict[str, Any], clock: VirtualClock) -> dict[str, Any]:
+    """An action through the library with a virtual clock: retries and waits are counted, not slept."""
+    request = events.parse_event(event)
+    assert isinstance(request, actions.ActionRequest)
+    return actions.run_action(request, runtime.dependencies(LambdaContext(), clock=clock))
+
+
+def listed_result(caplog: pytest.LogCaptureFixture) -> dict[str, Any]:
+    """The one result of the document the last action logged (a raising action logs it before it raises)."""
+    *_, listed = [record.action_result for record in caplog.records if hasattr(record, "action_result")]
+    return only(listed)
+
+
+def test_verify_reports_a_fatal_provider_answer_and_returns(
+    invoke: Invoke, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
+) -> None:
+    tencent.inject("error", action="DescribeAccounts", code="AuthFailure.SignatureFailure")
+    result = only(invoke({"action": "verify", "secret_id": tencent_secret.secret_id}))
+    assert (result["outcome"], result["code"], result["retryable"]) == ("failed", "AuthFailure.SignatureFailure", False)
+    assert result["request_id"]
+    assert len(tencent.calls_of("DescribeAccounts")) == 1
+
+
+def test_verify_retries_transient_answers_as_the_steps_do(
+    tencent: TencentPostgresEmulator, tencent_secret: AccountSetup, clock: VirtualClock
+) -> None:
+    """A healthy secret behind a briefly throttled API is verified, not reported as a failure."""
+    tencent.inject("error", action="DescribeAccounts", code="RequestLimitExceeded", times=2)
+    tencent.inject("status", action="DescribeAccounts", status=503)
+    result = only(act({"action": "verify", "secret_id": tencent_secret.secret_id}, clock))
+    assert (result["outcome"], result["code"]) == ("verified", None)
+    assert [call.outcome for call in tencent.calls_of("DescribeAccounts")] == ["fault", "fault", "fault", "ok"]
+    assert len(clock.sleeps) == 3
+
+
+def test_verify_raises_retryably_when_the_provider_stays_throttled(
     tencent: TencentPostgresEmulator,
     tencent_secret: AccountSetup,
+    clock: VirtualClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    tencent.inject("error", action="DescribeAccounts", code=code)
-    event = {"action": "verify", "secret_id": tencent_secret.secret_id}
-    if not retryable:
-        result = only(invoke(event))
-        assert (result["outcome"], result["code"], result["retryable"]) == ("failed", code, False)
-        assert result["request_id"]
-        return
+    tencent.inject("error", action="DescribeAccounts", code="RequestLimitExceeded", times=1000)
     with pytest.raises(RetryableRotationError) as raised:
-        invoke(event)
+        act({"action": "verify", "secret_id": tencent_secret.secret_id}, clock)
     assert raised.value.code == "ActionIncomplete"
-    (listed,) = [record.action_result for record in caplog.records if hasattr(record, "action_result")]
-    assert only(listed)["code"] == code
+    assert (listed_result(caplog)["code"], listed_result(caplog)["retryable"]) == ("RequestLimitExceeded", True)
+    assert len(tencent.calls_of("DescribeAccounts")) == 5
 
 
 def test_verify_classifies_account_states_as_the_table_does(
-    invoke: Invoke, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup, caplog: pytest.LogCaptureFixture
+    tencent: TencentPostgresEmulator,
+    tencent_secret: AccountSetup,
+    clock: VirtualClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Settling is AccountNotReady (retryable), a locked account AccountNotUsable (fatal): as in the README."""
+    """Settling is waited for, like setSecret does; still settling at the deadline is AccountNotReady
+    (retryable); a locked account is AccountNotUsable (fatal): as in the README."""
     event = {"action": "verify", "secret_id": tencent_secret.secret_id}
     account = tencent.instances[tencent_secret.instance_id].accounts[tencent_secret.username]
-    account.settling_reads = 1
+    account.settling_reads = 2
+    assert only(act(event, clock))["outcome"] == "verified"
+    account.settling_reads = 10**6
     with pytest.raises(RetryableRotationError):
-        invoke(event)
-    (listed,) = [record.action_result for record in caplog.records if hasattr(record, "action_result")]
-    assert (only(listed)["code"], only(listed)["retryable"]) == ("AccountNotReady", True)
-    account.status = 5  # Tencent's "locked"
-    result = only(invoke(event))
+        act(event, clock)
+    assert (listed_result(caplog)["code"], listed_result(caplog)["retryable"]) == ("AccountNotReady", True)
+    account.settling_reads, account.status = 0, 5  # Tencent's "locked"
+    result = only(act(event, clock))
     assert (result["code"], result["retryable"]) == ("AccountNotUsable", False)
 
 

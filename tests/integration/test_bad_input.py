@@ -60,6 +60,15 @@ MALFORMED_EVENTS: list[tuple[str, Any, str]] = [
     ("huge token", step_event("db", token="a" * 10_000), "longer than"),
     ("huge rotation token", {**step_event("db"), "RotationToken": "r" * 100_000}, "longer than"),
     ("token with path characters", step_event("db", token="../../" + "a" * 40), "not a version id"),
+    ("unknown action", {"action": "delete", "secret_id": "db"}, "'action' must be"),
+    ("action without a secret", {"action": "cancel"}, "exactly one of"),
+    ("action with both", {"action": "verify", "secret_id": "db", "secret_ids": ["db"]}, "exactly one of"),
+    ("empty secret list", {"action": "cancel", "secret_ids": []}, "'secret_ids' must be"),
+    ("secret list of numbers", {"action": "cancel", "secret_ids": [1]}, "'secret_ids'"),
+    ("cancel everything", {"action": "cancel", "all": True}, "'all' applies only to"),
+    ("all that is not true", {"action": "verify", "all": "yes"}, "'all' must be true"),
+    ("all beside a secret", {"action": "rotate", "all": True, "secret_id": "db"}, "'all' must be true"),
+    ("delivery of the wrong type", {"action": "rotate", "secret_id": "db", "scheduled_time": 5}, "'scheduled_time'"),
 ]
 
 

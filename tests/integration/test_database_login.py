@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import trustme
-from conftest import AccountSetup, VirtualClock, attach_database, step
+from conftest import AccountSetup, VirtualClock, attach_database, cancel, step
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError
 from emulators.alibabacloud import AlibabaRdsEmulator
@@ -70,13 +70,27 @@ def test_an_alibaba_rotation_changes_the_mariadb_password(
 def test_test_secret_waits_for_a_password_that_reaches_the_database_late(
     driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_on_postgres: AccountSetup
 ) -> None:
-    """Real time: the emulator applies the reset 1.5 s after accepting it; testSecret logs in until it works."""
+    """Real time: the database applies the reset 1.5 s after the provider said it was done (a proxy, a replica);
+    testSecret logs in until it works."""
+    tencent.propagation_delay, tencent.reports_while_applying = 1.5, False
+    rotation = driver.start_rotation(tencent_on_postgres.secret_id)
+    driver.step(rotation, "createSecret")
+    driver.step(rotation, "setSecret")
+    assert not tencent._timers[0].finished.is_set()
+    driver.step(rotation, "testSecret")
+    assert tencent._timers[0].finished.is_set()
+
+
+def test_set_secret_waits_while_the_provider_lists_the_account_as_resetting(
+    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_on_postgres: AccountSetup
+) -> None:
+    """Real time: the account shows "resetting password" until the database has the new password."""
     tencent.propagation_delay = 1.5
     rotation = driver.start_rotation(tencent_on_postgres.secret_id)
     driver.step(rotation, "createSecret")
     driver.step(rotation, "setSecret")
-    driver.step(rotation, "testSecret")
     assert tencent._timers[0].finished.is_set()
+    assert len(tencent.calls_of("DescribeAccounts")) >= 2  # read again while it was still resetting
 
 
 def test_test_secret_fails_retryably_when_the_password_never_arrives(
@@ -127,16 +141,19 @@ def test_tls_verify_full_trusts_only_the_configured_ca(
     )
     document = {**driver.value(setup.secret_id), "tls": "verify-full", "host": "localhost"}
     driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps(document))
+    emulator = request.getfixturevalue("tencent" if engine == "postgres" else "alibaba")
     rotation = driver.start_rotation(setup.secret_id)
     step(rotation, "createSecret", clock)
-    step(rotation, "setSecret", clock)
     with pytest.raises(FatalRotationError) as raised:
-        step(rotation, "testSecret", clock)
+        step(rotation, "setSecret", clock)  # its login check already knows testSecret cannot succeed
     assert raised.value.code == "Database.UntrustedCertificate"
+    assert emulator.calls_of("ResetAccountPassword") == []
     bundle = tmp_path / "ca.pem"
     test_ca.cert_pem.write_to_path(str(bundle))
     monkeypatch.setenv("DATABASE_CA_BUNDLE", str(bundle))
+    step(rotation, "setSecret", clock)
     step(rotation, "testSecret", clock)
+    assert len(emulator.calls_of("ResetAccountPassword")) == 1
 
 
 @pytest.mark.parametrize("fixture", ["tencent_on_postgres", "alibaba_on_mariadb"])
@@ -182,17 +199,23 @@ def server_without_tls() -> Iterator[FirstBytes]:
 
 
 def test_a_server_without_tls_is_a_fatal_configuration_error(
-    driver: SecretsManagerDriver, tencent_on_postgres: AccountSetup, server_without_tls: FirstBytes, clock: VirtualClock
+    driver: SecretsManagerDriver,
+    tencent: TencentPostgresEmulator,
+    tencent_on_postgres: AccountSetup,
+    server_without_tls: FirstBytes,
+    clock: VirtualClock,
 ) -> None:
+    """setSecret's login check learns it first, and stops before the reset: no password changes."""
     setup = tencent_on_postgres
     document = {**driver.value(setup.secret_id), "port": server_without_tls.port}
     driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps(document))
     rotation = driver.start_rotation(setup.secret_id)
     step(rotation, "createSecret", clock)
-    step(rotation, "setSecret", clock)
     with pytest.raises(FatalRotationError) as raised:
-        step(rotation, "testSecret", clock)
+        step(rotation, "setSecret", clock)
     assert raised.value.code == "Database.TlsUnavailable"
+    assert tencent.calls_of("ResetAccountPassword") == []
+    assert tencent.password_of(setup.instance_id, setup.username) == setup.old_password
 
 
 def test_tls_disable_never_asks_for_tls(
@@ -226,7 +249,8 @@ def test_tls_disable_really_connects_in_plain_to_mysql(
         step(rotation, "testSecret", clock)
     assert raised.value.code == "LoginFailed"
     driver.sm.put_secret_value(SecretId=setup.secret_id, SecretString=json.dumps({**document, "tls": "require"}))
-    driver.cancel_rotation(setup.secret_id)
+    assert cancel(setup.secret_id)["outcome"] == "cancelled"  # the account gets AWSCURRENT's password back
+    assert logs_in("mysql", mariadb_server.port, setup.username, setup.old_password, tls=True)
     driver.rotate(setup.secret_id)
 
 

@@ -1,13 +1,23 @@
-"""No schedule of faults loses a working password.
+"""No schedule of faults or operator actions loses a working password, and every outcome is classified as what
+really happened.
 
 hypothesis draws schedules: faults across the provider calls (retryable and fatal codes, a bare 5xx, slow answers
 that time out with the change applied afterwards, connections dropped before or after the change, late
-propagation to the database), and what Secrets Manager does (repeat a failed rotation, invoke a step twice, run
-two copies of a step at once). After every step invocation, against the real database:
+propagation to the database); what Secrets Manager does (repeat a failed rotation, invoke a step again after it
+took effect, run two copies of a step at once); and what an operator does at any point of the rotation (``cancel``
+it, or turn rotation off, after which a late step still arrives and a ``rotate`` sweep passes by). After every
+invocation, against the real database:
 
-- AWSCURRENT's password logs in, or AWSPENDING's while the rotation is unfinished;
-- a completed rotation leaves AWSCURRENT working and AWSPREVIOUS holding the old password;
-- every ResetAccountPassword carried the pending password, never another.
+- AWSCURRENT's password logs in, or AWSPENDING's while the rotation is unfinished (a reset reaches the database
+  late; the provider lists the account as changing until then, or, where no operator acts, may already say done);
+- every ResetAccountPassword carried a password a labelled version held (the pending one; cancel's restore);
+- the outcome matches what happened: a fatal failure only where a fatal answer was given (or the operator made
+  the rotation impossible), a retryable one only where a transient fault was, and none at all otherwise, so a step
+  that took effect is never reported as failed;
+- after ``cancel``, no unfinished AWSPENDING is left and rotation is still on or off as it was;
+- a sweep never starts a rotation the operator turned off.
+
+Then a fresh rotation must complete and leave AWSPREVIOUS with the password it started from.
 
 ``make test`` runs 500 schedules; ``make slow`` runs 3000. The counts are printed at the end of the run.
 """
@@ -29,10 +39,11 @@ from conftest import PROPERTY_RUNS, ApiKey, unique
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crossrotate import runtime
-from crossrotate.errors import RotationError
+from crossrotate import actions, runtime
+from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.protocol import StepRequest, run_step
 from emulators.alibabacloud import AlibabaRdsEmulator
+from emulators.base import Fault
 from emulators.databases import MariaDbServer, PostgresServer, logs_in
 from emulators.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
 from emulators.tencentcloud import TencentPostgresEmulator
@@ -47,6 +58,8 @@ CODES = {
     ALIBABA: {"retryable": "Throttling.User", "fatal": "IncorrectAccountType"},
 }
 CLIENT_TIMEOUT_S = 0.1
+OPERATOR_CODES = {"cancel": {"NotPending"}, "turn_off": {"RotationNotEnabled"}}
+"""The fatal codes a step may rightly answer after the operator's action: the rotation it belongs to is over."""
 
 
 class ScaledClock:
@@ -116,39 +129,27 @@ FAULT = st.one_of(
 def schedules(draw: st.DrawFn) -> dict[str, Any]:
     provider = draw(st.sampled_from([TENCENT, ALIBABA]))
     faults = draw(st.lists(st.tuples(st.sampled_from(ACTIONS[provider]), FAULT, st.integers(1, 3)), max_size=4))
+    operator = draw(
+        st.one_of(
+            st.none(),
+            st.tuples(st.sampled_from(["cancel", "turn_off"]), st.integers(0, 3), st.integers(0, len(STEPS))),
+        )
+    )
     return {
         "provider": provider,
         "faults": faults,
         "propagation": draw(st.sampled_from([0.0, 0.0, 0.03, 0.15])),
+        # A database that applies a reset after the provider said done is drawn only where no operator acts:
+        # cancel's proof cannot tell a restore that landed from an earlier reset that has not landed yet.
+        "reports_while_applying": True if operator else draw(st.booleans()),
         "sm_retries": draw(st.integers(0, 3)),
         "twice": draw(st.sets(st.sampled_from(STEPS))),
         "concurrent": draw(st.sets(st.sampled_from(STEPS))),
+        # (what, in which attempt, before which step: len(STEPS) is after the last); an attempt that never comes
+        # (the rotation completed, or Secrets Manager gave up) means at the end.
+        "operator": operator,
+        "late_step": draw(st.booleans()),
     }
-
-
-def invoke(world: World, rotation: Rotation, name: str) -> None:
-    deps = runtime.dependencies(LambdaContext(), clock=ScaledClock(), http=world.http)
-    run_step(StepRequest(name, rotation.secret_id, rotation.token, None), deps)
-
-
-def invoke_concurrently(world: World, rotation: Rotation, name: str) -> None:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(2)
-
-    def copy() -> None:
-        barrier.wait()
-        try:
-            invoke(world, rotation, name)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=copy) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
 
 
 PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -156,106 +157,247 @@ PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.function_s
 
 @settings(PROPERTY, max_examples=500)
 @given(schedule=schedules())
-def test_no_schedule_of_faults_loses_a_working_password(world: World, schedule: dict[str, Any]) -> None:
-    run_schedule(world, schedule)
+def test_no_schedule_of_faults_or_operator_actions_loses_a_password_or_misclassifies(
+    world: World, schedule: dict[str, Any]
+) -> None:
+    Run(world, schedule).play()
 
 
 @pytest.mark.slow
 @settings(PROPERTY, max_examples=3000)
 @given(schedule=schedules())
-def test_no_long_run_of_fault_schedules_loses_a_working_password(world: World, schedule: dict[str, Any]) -> None:
-    run_schedule(world, schedule)
+def test_no_long_run_of_schedules_loses_a_password_or_misclassifies(world: World, schedule: dict[str, Any]) -> None:
+    Run(world, schedule).play()
 
 
-def run_schedule(world: World, schedule: dict[str, Any]) -> None:
-    provider = schedule["provider"]
-    emulator, server = world.emulators[provider], world.servers[provider]
-    engine = "postgres" if provider == TENCENT else "mysql"
-    instance_id = ("postgres-" if provider == TENCENT else "rm-") + uuid.uuid4().hex[:12]
-    username, old_password = "u" + secrets.token_hex(6), "Old-Passw0rd!" + secrets.token_hex(4)
-    emulator.clear_faults()
-    emulator.propagation_delay = 0.0
-    emulator.add_account(instance_id, username, old_password)
-    emulator.back_with_database(instance_id, username, old_password, server.admin_dsn)
-    secret_id = unique("property")
-    world.driver.create_secret(
-        secret_id,
-        {
-            "provider": provider,
-            "region": "ap-guangzhou" if provider == TENCENT else "cn-hangzhou",
-            "instance_id": instance_id,
-            "username": username,
-            "password": old_password,
-            "credentials_secret": world.keys[provider],
-            "host": "127.0.0.1",
-            "port": server.port,
-            "engine": engine,
-            "tls": "disable",
-        },
-    )
-    rotation = world.driver.start_rotation(secret_id)
-    emulator.propagation_delay = schedule["propagation"]
-    for action, (kind, severity), times in schedule["faults"]:
-        details: dict[str, Any] = {"status": 503} if kind == "status" else {}
-        if kind == "error":
-            details = {"code": CODES[provider][severity], "status": 400}
-        if kind == "delay":
-            details = {"seconds": CLIENT_TIMEOUT_S * 2}
-        emulator.inject(kind, action=action, times=times, **details)
+class Run:
+    """One schedule against one fresh account backed by the real database."""
 
-    problems: list[str] = []
-    first_call = len(emulator.calls)
+    def __init__(self, world: World, schedule: dict[str, Any]) -> None:
+        self.world, self.schedule = world, schedule
+        self.provider = schedule["provider"]
+        self.emulator: Any = world.emulators[self.provider]
+        self.server = world.servers[self.provider]
+        self.engine = "postgres" if self.provider == TENCENT else "mysql"
+        self.instance_id = ("postgres-" if self.provider == TENCENT else "rm-") + uuid.uuid4().hex[:12]
+        self.username = "u" + secrets.token_hex(6)
+        self.secret_id = unique("property")
+        self.problems: list[str] = []
+        self.known_passwords: set[str] = set()
+        """Every password a labelled version of this secret has held: the only ones a reset may carry."""
+        self.operator_done: str | None = None
 
-    def check(moment: str) -> None:
-        sm = world.driver.sm
-        current = world.driver.value(secret_id)["password"]
-        stages = world.driver.versions(secret_id)
-        pending = None
-        if rotation.token in stages and "AWSCURRENT" not in stages[rotation.token]:
+    # -- set-up ------------------------------------------------------------------------------------------------
+    def prepare(self) -> Rotation:
+        self.old_password = old_password = "Old-Passw0rd!" + secrets.token_hex(4)
+        self.emulator.clear_faults()
+        self.emulator.propagation_delay = 0.0
+        self.emulator.add_account(self.instance_id, self.username, old_password)
+        self.emulator.back_with_database(self.instance_id, self.username, old_password, self.server.admin_dsn)
+        self.world.driver.create_secret(
+            self.secret_id,
+            {
+                "provider": self.provider,
+                "region": "ap-guangzhou" if self.provider == TENCENT else "cn-hangzhou",
+                "instance_id": self.instance_id,
+                "username": self.username,
+                "password": old_password,
+                "credentials_secret": self.world.keys[self.provider],
+                "host": "127.0.0.1",
+                "port": self.server.port,
+                "engine": self.engine,
+                "tls": "disable",
+            },
+        )
+        self.known_passwords.add(old_password)
+        rotation = self.world.driver.start_rotation(self.secret_id)
+        self.emulator.propagation_delay = self.schedule["propagation"]
+        self.emulator.reports_while_applying = self.schedule["reports_while_applying"]
+        for action, (kind, severity), times in self.schedule["faults"]:
+            details: dict[str, Any] = {"status": 503} if kind == "status" else {}
+            if kind == "error":
+                details = {"code": CODES[self.provider][severity], "status": 400}
+            if kind == "delay":
+                details = {"seconds": CLIENT_TIMEOUT_S * 2}
+            self.emulator.inject(kind, action=action, times=times, **details)
+        return rotation
+
+    # -- invoking, and judging what came back ---------------------------------------------------------------
+    def dependencies(self) -> Any:
+        return runtime.dependencies(LambdaContext(), clock=ScaledClock(), http=self.world.http)
+
+    def faults_since(self, since: int) -> list[Fault]:
+        with self.emulator.lock:
+            taken = self.emulator.faults_taken[since:]
+        return [fault for params, fault in taken if params.get("DBInstanceId") == self.instance_id]
+
+    def judge(self, what: str, errors: list[RotationError], since: int, expected_fatal: set[str]) -> None:
+        """Each failure must be what the delivered faults (or the operator) make it; no fault, no failure."""
+        faults = self.faults_since(since)
+        fatal_codes = {f.code for f in faults if f.kind == "error" and f.code == CODES[self.provider]["fatal"]}
+        transient = any(f.kind != "error" or f.code == CODES[self.provider]["retryable"] for f in faults)
+        for error in errors:
+            if error.retryable:
+                late = error.code == "LoginFailed" and self.schedule["propagation"] > 0
+                if not (transient or late):
+                    self.problems.append(f"{what}: retryable {error.code} with no transient fault")
+            elif error.code not in fatal_codes | expected_fatal:
+                self.problems.append(f"{what}: fatal {error.code}, but no fatal answer was given ({fatal_codes})")
+
+    def step(self, rotation: Rotation, name: str, expected_fatal: set[str], copies: int = 1) -> bool:
+        """Invoke a step (``copies`` at once); True when every copy succeeded."""
+        since = len(self.emulator.faults_taken)
+        errors: list[RotationError] = []
+        barrier = threading.Barrier(copies)
+
+        def copy() -> None:
+            if copies > 1:
+                barrier.wait()
             try:
-                value = sm.get_secret_value(SecretId=secret_id, VersionId=rotation.token)
-                pending = json.loads(value["SecretString"])["password"]
-            except sm.exceptions.ResourceNotFoundException:
-                pending = None
-        works = logs_in(engine, server.port, username, current) or (
-            pending is not None and logs_in(engine, server.port, username, pending)
+                run_step(StepRequest(name, rotation.secret_id, rotation.token, None), self.dependencies())
+            except RotationError as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=copy) for _ in range(copies)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.judge(name, errors, since, expected_fatal)
+        self.check(f"after {name}")
+        return not errors
+
+    def action(self, name: str, sweep: bool = False) -> dict[str, Any]:
+        """One action on this secret; its result (a retryable failure raises after listing it)."""
+        since = len(self.emulator.faults_taken)
+        request = actions.ActionRequest(name, (self.secret_id,), f"schedule-{self.secret_id}")
+        try:
+            document = actions.run_action(request, self.dependencies(), sweep=sweep)
+        except RetryableRotationError as error:
+            if error.code != "ActionIncomplete":
+                raise
+            self.judge(name, [error], since, set())
+            self.check(f"after {name}")
+            return {"outcome": "failed", "retryable": True, "code": error.code}
+        (result,) = document["results"]
+        if result["outcome"] == "failed":
+            self.judge(name, [FatalRotationError(result["code"], result["message"])], since, set())
+        self.check(f"after {name}")
+        return dict(result)
+
+    # -- the operator ------------------------------------------------------------------------------------------
+    def operate(self, rotation: Rotation, next_step: str | None) -> None:
+        what = self.schedule["operator"][0]
+        self.operator_done = what
+        sm = self.world.driver.sm
+        enabled = sm.describe_secret(SecretId=self.secret_id).get("RotationEnabled")
+        if what == "turn_off":
+            sm.cancel_rotate_secret(SecretId=self.secret_id)
+            labels = self.world.driver.versions(self.secret_id)
+            swept = self.action("rotate", sweep=True)  # a scheduled sweep passes by
+            if (swept["outcome"], swept["code"]) != ("skipped", "RotationDisabled"):
+                self.problems.append(f"a sweep did not skip a secret whose rotation is off: {swept}")
+            if sm.describe_secret(SecretId=self.secret_id).get("RotationEnabled") or (
+                self.world.driver.versions(self.secret_id) != labels
+            ):
+                self.problems.append("a sweep turned rotation back on or started one")
+            enabled = False
+        if self.schedule["late_step"] and next_step:  # a step already on its way arrives after the operator
+            self.step(rotation, next_step, OPERATOR_CODES[what])
+        for _ in range(12):  # the runbook: cancel, repeated until it reports success
+            result = self.action("cancel")
+            if result["outcome"] in ("cancelled", "verified"):
+                break
+        else:
+            self.problems.append("cancel never succeeded")
+        labels = self.world.driver.versions(self.secret_id)
+        if any("AWSPENDING" in stages and "AWSCURRENT" not in stages for stages in labels.values()):
+            self.problems.append("cancel left an unfinished AWSPENDING")
+        if sm.describe_secret(SecretId=self.secret_id).get("RotationEnabled") != enabled:
+            self.problems.append("cancel changed whether rotation is on")
+
+    # -- the invariants ----------------------------------------------------------------------------------------
+    def check(self, moment: str) -> None:
+        driver, sm = self.world.driver, self.world.driver.sm
+        current = driver.value(self.secret_id)["password"]
+        self.known_passwords.add(current)
+        pending = None
+        for version, stages in driver.versions(self.secret_id).items():
+            if "AWSPENDING" in stages and "AWSCURRENT" not in stages:
+                try:
+                    value = sm.get_secret_value(SecretId=self.secret_id, VersionId=version)
+                    pending = json.loads(value["SecretString"])["password"]
+                    self.known_passwords.add(pending)
+                except sm.exceptions.ResourceNotFoundException:
+                    pending = None
+        works = logs_in(self.engine, self.server.port, self.username, current) or (
+            pending is not None and logs_in(self.engine, self.server.port, self.username, pending)
         )
         if not works:
-            problems.append(f"{moment}: no labelled version holds a password the database accepts")
-        # This schedule's own resets: a slow answer from the one before may still land while this one runs.
+            self.problems.append(f"{moment}: no labelled version holds a password the database accepts")
+        with self.emulator.lock:
+            calls = list(self.emulator.calls)
         sent = {
             c.params.get("Password") or c.params.get("AccountPassword")
-            for c in emulator.calls[first_call:]
-            if c.action == "ResetAccountPassword" and c.params.get("DBInstanceId") == instance_id
+            for c in calls
+            if c.action == "ResetAccountPassword" and c.params.get("DBInstanceId") == self.instance_id
         }
-        if pending is not None and not sent <= {pending}:
-            problems.append(f"{moment}: a reset carried a password other than the pending one")
+        if not sent <= self.known_passwords:
+            self.problems.append(f"{moment}: a reset carried a password no labelled version held")
 
-    completed = False
-    for attempt in range(schedule["sm_retries"] + 1):
-        try:
-            for name in STEPS:
-                if name in schedule["concurrent"]:
-                    invoke_concurrently(world, rotation, name)
-                else:
-                    invoke(world, rotation, name)
-                check(f"attempt {attempt} after {name}")
-                if name in schedule["twice"]:
-                    invoke(world, rotation, name)
-                    check(f"attempt {attempt} after {name} again")
-            world.driver.complete(rotation)
-            completed = True
-            break
-        except RotationError:
-            check(f"attempt {attempt} after a failure")
-    emulator.settle()
-    check("at the end")
-    if completed:
-        current = world.driver.value(secret_id)["password"]
-        if world.driver.value(secret_id, "AWSPREVIOUS")["password"] != old_password:
-            problems.append("AWSPREVIOUS does not hold the old password")
-        if not logs_in(engine, server.port, username, current):
-            problems.append("the completed rotation's AWSCURRENT does not log in")
-    world.ran += 1
-    world.violations.extend(problems)
-    assert problems == [], (schedule, problems)
+    # -- the schedule ------------------------------------------------------------------------------------------
+    def play(self) -> None:
+        rotation = self.prepare()
+        self.check("at the start")
+        operator = self.schedule["operator"]
+        completed = self.rotate(rotation, operator)
+        if operator and not self.operator_done:
+            self.operate(rotation, None)
+        self.emulator.settle()
+        self.check("at the end")
+        if completed and not self.operator_done:
+            driver = self.world.driver
+            if driver.value(self.secret_id, "AWSPREVIOUS")["password"] != self.old_password:
+                self.problems.append("AWSPREVIOUS does not hold the old password")
+            if not logs_in(self.engine, self.server.port, self.username, driver.value(self.secret_id)["password"]):
+                self.problems.append("the completed rotation's AWSCURRENT does not log in")
+        else:
+            self.emulator.clear_faults()
+            self.fresh_rotation()
+        self.world.ran += 1
+        self.world.violations.extend(self.problems)
+        assert self.problems == [], (self.schedule, self.problems)
+
+    def rotate(self, rotation: Rotation, operator: tuple[str, int, int] | None) -> bool:
+        for attempt in range(self.schedule["sm_retries"] + 1):
+            for index, name in enumerate(STEPS):
+                if operator and (attempt, index) == operator[1:]:
+                    self.operate(rotation, name)
+                    return False
+                copies = 2 if name in self.schedule["concurrent"] else 1
+                if not self.step(rotation, name, set(), copies):
+                    break
+                if name in self.schedule["twice"] and not self.step(rotation, name, set()):
+                    break
+            else:
+                self.world.driver.complete(rotation)
+                if operator and operator[1] == attempt:
+                    self.operate(rotation, None)
+                return True
+        return False
+
+    def fresh_rotation(self) -> None:
+        """The secret is healthy afterwards: a new rotation (turning rotation on again) completes."""
+        driver = self.world.driver
+        before = driver.value(self.secret_id)["password"]
+        rotation = driver.start_rotation(self.secret_id)
+        for name in STEPS:
+            if not self.step(rotation, name, set()):
+                self.problems.append(f"the rotation after the schedule failed at {name}")
+                return
+        driver.complete(rotation)
+        self.emulator.settle()
+        if driver.value(self.secret_id, "AWSPREVIOUS")["password"] != before:
+            self.problems.append("the rotation after the schedule left the wrong AWSPREVIOUS")
+        if not logs_in(self.engine, self.server.port, self.username, driver.value(self.secret_id)["password"]):
+            self.problems.append("the rotation after the schedule left an AWSCURRENT that does not log in")

@@ -8,7 +8,7 @@ import re
 
 import httpx
 import pytest
-from conftest import AccountSetup, VirtualClock, readme_outcomes, step, unique
+from conftest import AccountSetup, VirtualClock, cancel, readme_outcomes, step, unique
 from documented_codes import TENCENT_SEED_CODES
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
@@ -206,7 +206,7 @@ def test_temporary_credentials_send_their_token(
     # credentials_secret in the secret beats the environment's default.
     document = {**driver.value(tencent_secret.secret_id), "credentials_secret": temporary}
     driver.sm.put_secret_value(SecretId=tencent_secret.secret_id, SecretString=json.dumps(document))
-    driver.cancel_rotation(tencent_secret.secret_id)
+    assert cancel(tencent_secret.secret_id)["outcome"] == "cancelled"
     rotation = driver.start_rotation(tencent_secret.secret_id)
     step(rotation, "createSecret", clock)
     step(rotation, "setSecret", clock)

@@ -1,14 +1,21 @@
-"""The actions an operator or a schedule asks for: ``rotate`` (start a rotation now) and ``verify`` (check,
-change nothing), over one or more secrets, and the sweep a bare EventBridge schedule triggers.
+"""The actions an operator or a schedule asks for, over one or more secrets: ``rotate`` (start a rotation now),
+``verify`` (check, change nothing) and ``cancel`` (end an unfinished rotation safely); and the sweep that applies
+``verify`` or ``rotate`` to every secret this function rotates.
 
 ``rotate`` is idempotent per delivery: the ``ClientRequestToken`` is derived from the secret and the
 delivery's identity, and a secret that already has a version with that token was started by this very
 delivery, so a redelivered event starts nothing. A pending version under another token means a rotation is
-in progress: that is reported (``RotationInProgress``), not retried.
+in progress: that is reported (``RotationInProgress``), not retried. A secret whose rotation an operator turned
+off is never started (``RotateSecret`` would silently turn it back on): a sweep skips it, a named ``rotate``
+fails with ``RotationDisabled``.
+
+``cancel`` never strands a working password on an unlabelled version: the account AWSPENDING was made for is
+first reset to the password the labelled versions say it has, and only then is the label removed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -16,13 +23,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import metrics
-from .errors import FatalRotationError, RetryableRotationError, RotationError
+from .errors import FatalRotationError, RetryableRotationError, RotationError, fatal
 from .log import logger
-from .ports import CURRENT, PENDING, DatabaseProbe, ProviderFactory, SecretStore
-from .protocol import account_ready
-from .secret import parse_secret
+from .ports import CURRENT, PENDING, PREVIOUS, SecretMetadata
+from .protocol import LOGIN_BACKOFF, POLICIES, Dependencies, prove_login, set_password, wait_until_usable
+from .retry import with_retries
+from .secret import DatabaseSecret, parse_secret
 
-ACTIONS = ("rotate", "verify")
+ACTIONS = ("rotate", "verify", "cancel")
+SWEEP_ACTIONS = ("verify", "rotate")
+SECRET_BUDGET_S = 30.0
+"""The most one secret of an action may take, so that one slow secret cannot starve the others."""
+SECRET_RESERVE_S = 5.0
+"""No secret is started with less time than this left: the rest are reported as not reached."""
 
 
 @dataclass(frozen=True)
@@ -30,23 +43,23 @@ class ActionRequest:
     action: str
     secret_ids: tuple[str, ...]
     delivery_id: str | None
-    """What identifies this delivery (Scheduler execution, event id); None: the Lambda request id."""
+    """What identifies this delivery (Scheduler's scheduled time, an event's id); None: the Lambda request id."""
 
 
 @dataclass(frozen=True)
-class ScheduledSweep:
-    """A bare EventBridge "Scheduled Event": apply SCHEDULED_ACTION to every secret this function rotates."""
+class Sweep:
+    """The action over every secret this function rotates: a bare EventBridge "Scheduled Event" (the action is
+    SCHEDULED_ACTION) or ``{"action", "all": true}``."""
 
-    delivery_id: str
+    action: str | None
+    delivery_id: str | None
 
 
-@dataclass
-class ActionDependencies:
-    store: SecretStore
-    providers: ProviderFactory
-    probe: DatabaseProbe | None
-    function_arn: str
-    request_id: str
+@dataclass(frozen=True)
+class Outcome:
+    outcome: str
+    """``started``, ``verified``, ``cancelled`` or ``skipped``."""
+    message: str
 
 
 def rotation_token(secret_id: str, delivery_id: str) -> str:
@@ -55,62 +68,159 @@ def rotation_token(secret_id: str, delivery_id: str) -> str:
     return str(uuid.UUID(bytes=digest[:16], version=5))
 
 
-def start_rotation(secret_id: str, delivery_id: str, deps: ActionDependencies) -> str:
+def start_rotation(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
     token = rotation_token(secret_id, delivery_id)
     metadata = deps.store.describe(secret_id)
     if token in metadata.versions:
-        return "rotation already started by this delivery"
-    pending = metadata.version_with(PENDING)
-    if pending and CURRENT not in metadata.versions[pending]:
-        raise FatalRotationError("RotationInProgress", f"version {pending} of {metadata.name} is still AWSPENDING")
+        return Outcome("started", "rotation already started by this delivery")
     if not metadata.rotation_lambda_arn:
-        raise FatalRotationError("RotationNotEnabled", f"{metadata.name} has no rotation function")
+        raise fatal("RotationNotEnabled", f"{metadata.name} has no rotation function")
+    if not metadata.rotation_enabled:
+        raise fatal("RotationDisabled", f"rotation of {metadata.name} is turned off; turn it on to rotate")
+    pending = _unfinished(metadata)
+    if pending:
+        raise FatalRotationError("RotationInProgress", f"version {pending} of {metadata.name} is still AWSPENDING")
     deps.store.rotate(secret_id, token)
-    return f"rotation started as version {token}"
+    return Outcome("started", f"rotation started as version {token}")
 
 
-def verify(secret_id: str, delivery_id: str, deps: ActionDependencies) -> str:
-    """Well-formed, API key accepted, account usable, and (with host) the current password logs in."""
-    value = deps.store.get_value(secret_id, stage=CURRENT)
-    if value is None:
+def verify(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
+    """Well-formed, provider access works, account usable, and (with host) the current password logs in.
+    Transient answers are retried, as the steps retry them."""
+    current = _labelled(secret_id, CURRENT, deps)
+    if current is None:
         raise FatalRotationError("SecretNotFound", f"{secret_id} does not exist or has no AWSCURRENT version")
-    current = parse_secret(value.secret_string, "AWSCURRENT")
-    state = deps.providers(current).account_state()
-    if not account_ready(state, current):
-        raise RetryableRotationError(
-            "AccountNotReady", f"{current.username} on {current.instance_id} is still {state.status}"
-        )
-    if deps.probe and current.host and not deps.probe.can_log_in(current):
-        raise FatalRotationError("CurrentPasswordRejected", f"AWSCURRENT's password does not log in to {current.host}")
-    return "secret, API key, account and login are good" if current.host else "secret, API key and account are good"
+    deps.provider = current.provider
+    wait_until_usable(current, deps.providers(current), deps)
+    if deps.probe and current.host:
+        probe = deps.probe
+        if not with_retries(
+            lambda: probe.can_log_in(current), clock=deps.clock, deadline=deps.deadline, what="database login",
+            provider=current.provider, backoff=LOGIN_BACKOFF,
+        ):  # fmt: skip
+            raise fatal("CurrentPasswordRejected", f"AWSCURRENT's password does not log in to {current.host}")
+        return Outcome("verified", "secret, API key, account and login are good")
+    return Outcome("verified", "secret, API key and account are good")
 
 
-ACTION_FUNCTIONS: dict[str, tuple[Callable[[str, str, ActionDependencies], str], str]] = {
-    "rotate": (start_rotation, "started"),
-    "verify": (verify, "verified"),
+def cancel(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
+    """End an unfinished rotation: restore the account AWSPENDING was made for to the password the labelled
+    versions hold for it, prove it (with host), and only then remove the AWSPENDING label. Repeating it after
+    it took effect finds nothing to cancel."""
+    metadata = deps.store.describe(secret_id)
+    pending_id = _unfinished(metadata)
+    if pending_id is None:
+        return Outcome("verified", "no unfinished rotation: nothing to cancel")
+    pending = _sendable(deps.store.get_value(secret_id, version_id=pending_id))
+    if pending is None:
+        _remove_pending(secret_id, pending_id, deps)
+        return Outcome("cancelled", f"version {pending_id} never held a password that could be sent: label removed")
+    deps.provider = pending.provider
+    restore = _holder_of(pending, secret_id, deps)
+    set_password(restore, deps)
+    if deps.probe and restore.host:
+        prove_login(restore, deps.probe, deps, "the restored password")
+    _remove_pending(secret_id, pending_id, deps)
+    return Outcome("cancelled", f"{restore.username} has the labelled password again; version {pending_id} removed")
+
+
+def _unfinished(metadata: SecretMetadata) -> str | None:
+    """The version an unfinished rotation left AWSPENDING, if any (AWSPENDING beside AWSCURRENT is finished)."""
+    pending = metadata.version_with(PENDING)
+    return pending if pending and CURRENT not in metadata.versions[pending] else None
+
+
+def _labelled(secret_id: str, stage: str, deps: Dependencies) -> DatabaseSecret | None:
+    value = deps.store.get_value(secret_id, stage=stage)
+    return None if value is None else parse_secret(value.secret_string, stage)
+
+
+def _sendable(value: Any) -> DatabaseSecret | None:
+    """The pending version as setSecret would send it, or None when setSecret would have refused it (no value,
+    malformed, a password the provider's rules refuse): such a version never reached the provider."""
+    if value is None or value.secret_string is None:
+        return None
+    try:
+        pending = parse_secret(value.secret_string, "AWSPENDING")
+    except FatalRotationError:
+        return None
+    return None if POLICIES[pending.provider].violations(pending.password) else pending
+
+
+def _holder_of(pending: DatabaseSecret, secret_id: str, deps: Dependencies) -> DatabaseSecret:
+    """The labelled version that holds the working password of ``pending``'s account: AWSCURRENT's, or (dual
+    accounts, the other one) AWSPREVIOUS's. Without one, nothing can be restored, and nothing is changed."""
+    for stage in (CURRENT, PREVIOUS):
+        labelled = _labelled(secret_id, stage, deps)
+        if labelled is not None and labelled.account == pending.account:
+            return labelled
+    raise fatal(
+        "PendingAccountUnknown",
+        f"no labelled version names {pending.username} on {pending.instance_id}, the account AWSPENDING was made "
+        "for: its password cannot be restored, so AWSPENDING stays",
+    )
+
+
+def _remove_pending(secret_id: str, version_id: str, deps: Dependencies) -> None:
+    try:
+        deps.store.remove_pending(secret_id, version_id)
+    except RotationError:
+        if _unfinished(deps.store.describe(secret_id)) != version_id:
+            return  # a repeat or a second copy removed it first
+        raise
+
+
+ACTION_FUNCTIONS: dict[str, Callable[[str, str, Dependencies], Outcome]] = {
+    "rotate": start_rotation,
+    "verify": verify,
+    "cancel": cancel,
 }
 
 
-def run_action(request: ActionRequest, deps: ActionDependencies) -> dict[str, Any]:
-    """Each secret in turn; a failure of one does not stop the others. Raises RetryableRotationError after
-    listing the results when any failure is retryable, so Lambda's async retry and destination take over."""
-    function, success = ACTION_FUNCTIONS[request.action]
+def _result(secret_id: str, outcome: str, **fields: Any) -> dict[str, Any]:
+    return {"secret_id": secret_id, "outcome": outcome, "retryable": False, "code": None, "request_id": None, **fields}
+
+
+def _run_one(action: str, secret_id: str, delivery_id: str, deps: Dependencies, sweep: bool) -> dict[str, Any]:
+    own = dataclasses.replace(deps, deadline=min(deps.deadline, deps.clock.monotonic() + SECRET_BUDGET_S))
+    logger.append_keys(secret_id=secret_id)
+    try:
+        done = ACTION_FUNCTIONS[action](secret_id, delivery_id, own)
+    except RotationError as error:
+        if sweep and error.code == "RotationDisabled":
+            return _result(secret_id, "skipped", code=error.code, message=str(error))
+        metrics.failure("Action", action, error, own.provider)
+        logger.error("rotation failed", extra=error.log_fields())
+        fields = error.as_dict()
+        return _result(secret_id, "failed", **{k: fields[k] for k in ("retryable", "code", "message", "request_id")})
+    finally:
+        logger.remove_keys(["secret_id"])
+    metrics.success("Action", action, own.provider)
+    return _result(secret_id, done.outcome, message=done.message)
+
+
+def run_action(request: ActionRequest, deps: Dependencies, sweep: bool = False) -> dict[str, Any]:
+    """Each secret in turn; a failure of one does not stop the others, and secrets the invocation has no time
+    left for are listed as not reached. Raises RetryableRotationError after listing the results when any
+    failure is retryable, so Lambda's async retry and destination take over."""
     delivery_id = request.delivery_id or deps.request_id
     results = []
-    for secret_id in request.secret_ids:
-        result: dict[str, Any] = {"secret_id": secret_id, "outcome": success, "retryable": False, "code": None}
-        try:
-            result["message"], result["request_id"] = function(secret_id, delivery_id, deps), None
-        except RotationError as error:
-            result.update(
-                outcome="failed", **{k: error.as_dict()[k] for k in ("retryable", "code", "message", "request_id")}
-            )
-            metrics.failure("Action", request.action, error)
-        else:
-            metrics.success("Action", request.action)
-        results.append(result)
-    failed = sum(r["outcome"] == "failed" for r in results)
-    document = {"action": request.action, "results": results, "succeeded": len(results) - failed, "failed": failed}
+    for index, secret_id in enumerate(request.secret_ids):
+        if deps.clock.monotonic() + SECRET_RESERVE_S > deps.deadline:
+            not_reached = "the invocation ran out of time before this secret"
+            results += [
+                _result(s, "failed", retryable=True, code="NotReached", message=not_reached)
+                for s in request.secret_ids[index:]
+            ]
+            break
+        results.append(_run_one(request.action, secret_id, delivery_id, deps, sweep))
+    counts = {outcome: sum(r["outcome"] == outcome for r in results) for outcome in ("failed", "skipped")}
+    document = {
+        "action": request.action,
+        "results": results,
+        "succeeded": len(results) - counts["failed"] - counts["skipped"],
+        **counts,
+    }
     logger.info("action done", extra={"action_result": document})
     retryable = [r["secret_id"] for r in results if r["retryable"]]
     if retryable:
@@ -120,8 +230,18 @@ def run_action(request: ActionRequest, deps: ActionDependencies) -> dict[str, An
     return document
 
 
-def sweep(delivery_id: str, action: str, deps: ActionDependencies) -> dict[str, Any]:
-    """The scheduled action over every secret whose rotation function is this one."""
-    secret_ids = tuple(deps.store.rotated_by(deps.function_arn))
-    logger.info("scheduled sweep", extra={"action": action, "secrets": len(secret_ids)})
-    return run_action(ActionRequest(action, secret_ids, delivery_id), deps)
+def sweep(action: str, delivery_id: str | None, deps: Dependencies) -> dict[str, Any]:
+    """``action`` over every secret whose rotation function is this one; those whose rotation is turned off are
+    skipped without a call (and any turned off while the sweep runs, when it reaches them)."""
+    listed = deps.store.rotated_by(deps.function_arn)
+    logger.info("sweep", extra={"sweep_action": action, "secrets": len(listed)})
+    enabled = tuple(s.arn for s in listed if s.rotation_enabled)
+    document = run_action(ActionRequest(action, enabled, delivery_id), deps, sweep=True)
+    off = [
+        _result(s.arn, "skipped", code="RotationDisabled", message="rotation is turned off")
+        for s in listed
+        if not s.rotation_enabled
+    ]
+    document["results"] += off
+    document["skipped"] += len(off)
+    return document

@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError, ReadTimeoutError
 
 from .errors import FATAL, RETRYABLE, ErrorTable, RotationError, fatal, transport_error
-from .ports import CURRENT, SecretMetadata, SecretValue
+from .ports import CURRENT, PENDING, RotatedSecret, SecretMetadata, SecretValue
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -142,18 +142,27 @@ class SecretsManagerStore:
     def rotate(self, secret_id: str, token: str) -> None:
         self._call("rotate_secret", SecretId=secret_id, ClientRequestToken=token, RotateImmediately=True)
 
-    def rotated_by(self, function_arn: str) -> list[str]:
+    def rotated_by(self, function_arn: str) -> list[RotatedSecret]:
         wanted = unqualified(function_arn)
-        arns = []
+        found = []
         try:
             for page in self.client.get_paginator("list_secrets").paginate():
-                arns += [s["ARN"] for s in page["SecretList"] if unqualified(s.get("RotationLambdaARN", "")) == wanted]
+                found += [
+                    RotatedSecret(s["ARN"], bool(s.get("RotationEnabled")))
+                    for s in page["SecretList"]
+                    if unqualified(s.get("RotationLambdaARN", "")) == wanted
+                ]
         except (ClientError, BotoCoreError) as error:
             raise _classified(error) from None
-        return arns
+        return found
 
     def move_current(self, secret_id: str, to_version: str, from_version: str | None) -> None:
         kwargs = {"SecretId": secret_id, "VersionStage": CURRENT, "MoveToVersionId": to_version}
         if from_version:
             kwargs["RemoveFromVersionId"] = from_version
         self._call("update_secret_version_stage", **kwargs)
+
+    def remove_pending(self, secret_id: str, version_id: str) -> None:
+        self._call(
+            "update_secret_version_stage", SecretId=secret_id, VersionStage=PENDING, RemoveFromVersionId=version_id
+        )

@@ -60,6 +60,17 @@ class RotationError(Exception):
             "message": str(self),
         }
 
+    def log_fields(self) -> dict[str, object]:
+        """What a log line says of the failure (``message`` is a reserved LogRecord name, so it is ``error``)."""
+        return {
+            "code": self.code,
+            "provider": self.provider,
+            "request_id": self.request_id,
+            "retryable": self.retryable,
+            "unclassified": self.unclassified,
+            "error": str(self),
+        }
+
 
 class RetryableRotationError(RotationError):
     """Trying again later can succeed."""
@@ -177,7 +188,18 @@ OWN_CODES: Mapping[str, Entry] = {
     "InvalidConfiguration": (FATAL, "an environment variable (PASSWORD_LENGTH, *_ENDPOINT_URL) is not valid"),
     "MissingCredentialsSecret": (FATAL, "no API key secret is named, or it has no current value"),
     "InvalidCredentialsSecret": (FATAL, "the API key secret's JSON is malformed"),
-    "RotationNotEnabled": (FATAL, "rotation is not enabled on the secret"),
+    "RotationNotEnabled": (FATAL, "rotation is not enabled on the secret, or it has no rotation function"),
+    "RotationDisabled": (
+        FATAL,
+        "rotate: an operator turned the secret's rotation off; a sweep skips it, a named rotate fails (RotateSecret "
+        "would silently turn it back on)",
+    ),
+    "PendingAccountUnknown": (
+        FATAL,
+        "cancel: no labelled version names the account AWSPENDING was made for, so its password cannot be "
+        "restored; AWSPENDING stays",
+    ),
+    "NotReached": (RETRYABLE, "an action's invocation ran out of time before it reached this secret"),
     "InvalidToken": (FATAL, "the ClientRequestToken is not a version of the secret"),
     "NotPending": (FATAL, "the version is not AWSPENDING, or createSecret has not stored its value"),
     "InvalidPendingPassword": (FATAL, "AWSPENDING holds a password the provider's rules refuse"),

@@ -1,10 +1,16 @@
 """The invocation shapes the function accepts, parsed and validated before anything is read or changed:
 
 - a Secrets Manager rotation step: ``{"Step", "SecretId", "ClientRequestToken", "RotationToken"?}``;
-- an action: ``{"action": "rotate" | "verify", "secret_id" | "secret_ids"}``, by hand or as the input of an
-  EventBridge rule or Scheduler schedule, optionally naming its delivery (``execution_id``, ``scheduled_time``
-  or ``id``: Scheduler's ``<aws.scheduler.execution-id>``, ``<aws.scheduler.scheduled-time>``, an event's id);
-- a bare EventBridge "Scheduled Event" (``source`` ``aws.events``).
+- an action: ``{"action": "rotate" | "verify" | "cancel", "secret_id" | "secret_ids"}``, by hand or as the input
+  of an EventBridge rule or Scheduler schedule, optionally naming its delivery (``scheduled_time``, ``id`` or
+  ``execution_id``: Scheduler's ``<aws.scheduler.scheduled-time>``, an event's id, Scheduler's
+  ``<aws.scheduler.execution-id>``);
+- a sweep: a bare EventBridge "Scheduled Event" (``source`` ``aws.events``), or ``{"action": "verify" |
+  "rotate", "all": true}``.
+
+The delivery is named by the first of those keys present, in that order: Scheduler gives each retry of a firing
+a new execution id but the same scheduled time, so the scheduled time is what makes a retried firing the same
+delivery.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .actions import ACTIONS, ActionRequest, ScheduledSweep
+from .actions import ACTIONS, SWEEP_ACTIONS, ActionRequest, Sweep
 from .errors import fatal
 from .protocol import STEPS, StepRequest
 
@@ -20,9 +26,9 @@ TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 MAX_SECRET_ID = 2048
 MAX_ROTATION_TOKEN = 8192
 MAX_SECRETS = 100
-DELIVERY_KEYS = ("execution_id", "scheduled_time", "id")
+DELIVERY_KEYS = ("scheduled_time", "id", "execution_id")
 
-Request = StepRequest | ActionRequest | ScheduledSweep
+Request = StepRequest | ActionRequest | Sweep
 
 
 def _string(event: dict[str, Any], key: str, limit: int) -> str:
@@ -41,18 +47,28 @@ def parse_event(event: object) -> Request:
     if "action" in event:
         return _action(event)
     if event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event":
-        return ScheduledSweep(delivery_id=_string(event, "id", 256))
+        return Sweep(action=None, delivery_id=_string(event, "id", 256))
     if "Step" not in event:
         raise fatal("InvalidEvent", "not a rotation step, an action or a scheduled event: it has no 'Step'")
     return _step(event)
 
 
-def _action(event: dict[str, Any]) -> ActionRequest:
+def _delivery(event: dict[str, Any]) -> str | None:
+    return next((_string(event, key, 256) for key in DELIVERY_KEYS if event.get(key) is not None), None)
+
+
+def _action(event: dict[str, Any]) -> ActionRequest | Sweep:
     action = event["action"]
     if action not in ACTIONS:
         raise fatal("InvalidEvent", f"'action' must be one of {', '.join(ACTIONS)}")
+    if "all" in event:
+        if event["all"] is not True or "secret_id" in event or "secret_ids" in event:
+            raise fatal("InvalidEvent", "'all' must be true, without 'secret_id' or 'secret_ids'")
+        if action not in SWEEP_ACTIONS:
+            raise fatal("InvalidEvent", f"'all' applies only to {', '.join(SWEEP_ACTIONS)}")
+        return Sweep(action=action, delivery_id=_delivery(event))
     if ("secret_id" in event) == ("secret_ids" in event):
-        raise fatal("InvalidEvent", "an action names exactly one of 'secret_id' and 'secret_ids'")
+        raise fatal("InvalidEvent", "an action names exactly one of 'secret_id', 'secret_ids' and 'all'")
     if "secret_id" in event:
         secret_ids: tuple[str, ...] = (_string(event, "secret_id", MAX_SECRET_ID),)
     else:
@@ -60,8 +76,7 @@ def _action(event: dict[str, Any]) -> ActionRequest:
         if not isinstance(listed, list) or not 1 <= len(listed) <= MAX_SECRETS:
             raise fatal("InvalidEvent", f"'secret_ids' must be a list of 1 to {MAX_SECRETS} secret ids")
         secret_ids = tuple(_string({"secret_ids": item}, "secret_ids", MAX_SECRET_ID) for item in listed)
-    delivery = next((_string(event, key, 256) for key in DELIVERY_KEYS if event.get(key) is not None), None)
-    return ActionRequest(action=action, secret_ids=secret_ids, delivery_id=delivery)
+    return ActionRequest(action=action, secret_ids=secret_ids, delivery_id=_delivery(event))
 
 
 def _step(event: dict[str, Any]) -> StepRequest:

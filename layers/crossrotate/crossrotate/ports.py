@@ -49,6 +49,14 @@ class SecretValue:
         return f"SecretValue({self.version_id}, {self.stages})"
 
 
+@dataclass(frozen=True)
+class RotatedSecret:
+    """One entry of ``ListSecrets``: a sweep skips secrets whose rotation an operator turned off."""
+
+    arn: str
+    rotation_enabled: bool
+
+
 class SecretStore(Protocol):
     def describe(self, secret_id: str) -> SecretMetadata: ...
 
@@ -65,11 +73,14 @@ class SecretStore(Protocol):
     def move_current(self, secret_id: str, to_version: str, from_version: str | None) -> None:
         """Move AWSCURRENT to ``to_version``; the service moves AWSPREVIOUS to ``from_version`` itself."""
 
+    def remove_pending(self, secret_id: str, version_id: str) -> None:
+        """Take the AWSPENDING label off ``version_id`` (the version and its value stay)."""
+
     def rotate(self, secret_id: str, token: str) -> None:
         """Ask the service to rotate now (``RotateSecret``) under version id ``token``."""
 
-    def rotated_by(self, function_arn: str) -> list[str]:
-        """The ARNs of every secret whose rotation function is ``function_arn`` (any qualifier)."""
+    def rotated_by(self, function_arn: str) -> list[RotatedSecret]:
+        """Every secret whose rotation function is ``function_arn`` (any qualifier)."""
 
 
 @dataclass(frozen=True)

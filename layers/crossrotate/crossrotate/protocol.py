@@ -60,6 +60,10 @@ class Dependencies:
     """Seconds between account-state reads while the provider is still applying a reset."""
     provider: str = "unknown"
     """The rotated secret's provider, once a step has read it: metrics carry it."""
+    function_arn: str = ""
+    """This function's ARN as invoked: a sweep finds the secrets that name it."""
+    request_id: str = ""
+    """Lambda's request id: an action without a delivery id of its own is idempotent per invocation."""
 
 
 def run_step(request: StepRequest, deps: Dependencies) -> None:
@@ -108,16 +112,22 @@ def apply_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependen
     if _already_logs_in(pending, deps):
         logger.info("pending password already logs in: no reset needed")
         return
-    provider = deps.providers(pending)
+    set_password(pending, deps)
+
+
+def set_password(account: DatabaseSecret, deps: Dependencies) -> None:
+    """Reset ``account``'s password to ``account.password`` and wait until the provider lists the account as
+    usable again. What setSecret does with the pending version, and cancel with the one it restores."""
+    provider = deps.providers(account)
     request_id = with_retries(
-        lambda: provider.reset_password(pending.password),
+        lambda: provider.reset_password(account.password),
         clock=deps.clock,
         deadline=deps.deadline,
         what="ResetAccountPassword",
-        provider=pending.provider,
+        provider=account.provider,
     )
     logger.info("password reset", extra={"request_id": request_id})
-    _wait_until_usable(pending, provider, deps)
+    wait_until_usable(account, provider, deps)
 
 
 def account_ready(state: AccountState, account: DatabaseSecret) -> bool:
@@ -130,9 +140,9 @@ def account_ready(state: AccountState, account: DatabaseSecret) -> bool:
     return state.usable
 
 
-def _wait_until_usable(pending: DatabaseSecret, provider: ProviderApi, deps: Dependencies) -> None:
+def wait_until_usable(account: DatabaseSecret, provider: ProviderApi, deps: Dependencies) -> None:
     """The provider must list the account as usable: a reset is applied when the account leaves "resetting
-    password" (Tencent) or "Unavailable" (Alibaba). Done here, with the API key setSecret already holds, rather
+    password" (Tencent) or "Unavailable" (Alibaba). Done in setSecret, with the API key it already holds, rather
     than in testSecret: a fresh sandbox there would read the key again."""
     while True:
         state = with_retries(
@@ -140,13 +150,13 @@ def _wait_until_usable(pending: DatabaseSecret, provider: ProviderApi, deps: Dep
             clock=deps.clock,
             deadline=deps.deadline,
             what="account state",
-            provider=deps.provider,
+            provider=account.provider,
         )
-        if account_ready(state, pending):
+        if account_ready(state, account):
             return
         if deps.clock.monotonic() + deps.settle_poll > deps.deadline:
             raise RetryableRotationError(
-                "AccountNotReady", f"{pending.username} on {pending.instance_id} is still {state.status}"
+                "AccountNotReady", f"{account.username} on {account.instance_id} is still {state.status}"
             )
         logger.info("account is still settling", extra={"status": state.status})
         deps.clock.sleep(deps.settle_poll)
@@ -161,33 +171,35 @@ def prove_pending(request: StepRequest, deps: Dependencies) -> None:
     pending = _pending(version, request)
     deps.provider = pending.provider
     if deps.probe and pending.host:
-        _prove_login(pending, deps.probe, deps)
+        prove_login(pending, deps.probe, deps, "the pending password")
     logger.info("step done")
 
 
 def _already_logs_in(pending: DatabaseSecret, deps: Dependencies) -> bool:
-    """Whether a repeated setSecret may skip the reset. Any doubt (unreachable, refused) means reset."""
+    """Whether a repeated setSecret may skip the reset. A retryable doubt (unreachable) means reset; a fatal
+    answer (TLS unavailable, the connection refused for another reason than the password) means the rotation
+    cannot succeed, so it stops here, before any password changes."""
     if not (deps.probe and pending.host):
         return False
     try:
         return deps.probe.can_log_in(pending)
-    except RotationError as error:
+    except RetryableRotationError as error:
         logger.warning("login check before the reset failed", extra={"code": error.code})
         return False
 
 
-def _prove_login(pending: DatabaseSecret, probe: DatabaseProbe, deps: Dependencies) -> None:
-    """Log in with the pending password, retrying until the deadline: managed databases apply it late."""
+def prove_login(account: DatabaseSecret, probe: DatabaseProbe, deps: Dependencies, whose: str) -> None:
+    """Log in with ``account``'s password, retrying until the deadline: managed databases apply it late."""
 
     def attempt() -> None:
-        if not probe.can_log_in(pending):
-            raise RetryableRotationError("LoginFailed", f"the pending password does not log in to {pending.host}")
+        if not probe.can_log_in(account):
+            raise RetryableRotationError("LoginFailed", f"{whose} does not log in to {account.host}")
 
     with_retries(
-        attempt, clock=deps.clock, deadline=deps.deadline, what="database login", provider=pending.provider,
+        attempt, clock=deps.clock, deadline=deps.deadline, what="database login", provider=account.provider,
         backoff=LOGIN_BACKOFF,
     )  # fmt: skip
-    logger.info("pending password logs in")
+    logger.info("password logs in", extra={"whose": whose})
 
 
 def promote_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies) -> None:
@@ -195,7 +207,15 @@ def promote_pending(request: StepRequest, metadata: SecretMetadata, deps: Depend
     pending version holds a valid secret: promoting an empty or broken version would strand the working password
     on AWSPREVIOUS, which nothing reads."""
     deps.provider = _pending(deps.store.get_value(request.secret_id, version_id=request.token), request).provider
-    deps.store.move_current(request.secret_id, request.token, metadata.version_with(CURRENT))
+    try:
+        deps.store.move_current(request.secret_id, request.token, metadata.version_with(CURRENT))
+    except RotationError:
+        # A repeat whose first attempt took effect (a retried call, a second copy of the step) finds AWSCURRENT
+        # gone from the version it named: the label already moved, which is success.
+        if CURRENT in deps.store.describe(request.secret_id).versions.get(request.token, ()):
+            logger.info("AWSCURRENT already moved to this version")
+            return
+        raise
 
 
 def _already_current(stages: tuple[str, ...]) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from . import metrics
-from .actions import ACTIONS, ActionDependencies
+from .actions import SWEEP_ACTIONS
 from .endpoints import checked_endpoint
 from .errors import FatalRotationError, RotationError, fatal
 from .log import logger
@@ -147,8 +147,8 @@ def dependencies(
     clock: Clock | None = None,
     http: httpx.Client | None = None,
 ) -> Dependencies:
-    """Everything a step needs, with a deadline a little before Lambda's. ``clock`` and ``http`` replace the
-    system clock and the shared HTTP client (a virtual clock, short timeouts)."""
+    """Everything a step or an action needs, with a deadline a little before Lambda's. ``clock`` and ``http``
+    replace the system clock and the shared HTTP client (a virtual clock, short timeouts)."""
     clock = clock or SystemClock()
     remaining = context.get_remaining_time_in_millis() / 1000 if context else DEFAULT_BUDGET_S
     store = secret_store()
@@ -159,27 +159,17 @@ def dependencies(
         deadline=clock.monotonic() + remaining - SAFETY_MARGIN_S,
         password_length=environ.get("PASSWORD_LENGTH"),
         probe=database_probe(environ),
+        function_arn=getattr(context, "invoked_function_arn", ""),
+        request_id=getattr(context, "aws_request_id", ""),
     )
 
 
 def scheduled_action(environ: Mapping[str, str] = os.environ) -> str:
     """What a bare EventBridge schedule does: SCHEDULED_ACTION, verify by default."""
     action = environ.get("SCHEDULED_ACTION") or "verify"
-    if action not in ACTIONS:
-        raise fatal("InvalidConfiguration", "SCHEDULED_ACTION must be verify or rotate")
+    if action not in SWEEP_ACTIONS:
+        raise fatal("InvalidConfiguration", f"SCHEDULED_ACTION must be one of {', '.join(SWEEP_ACTIONS)}")
     return action
-
-
-def action_dependencies(context: Any, environ: Mapping[str, str] = os.environ) -> ActionDependencies:
-    clock = SystemClock()
-    store = secret_store()
-    return ActionDependencies(
-        store=store,
-        providers=ProviderWiring(store, clock, environ, _api_keys),
-        probe=database_probe(environ),
-        function_arn=context.invoked_function_arn,
-        request_id=context.aws_request_id,
-    )
 
 
 def observed_step(request: StepRequest, deps: Dependencies) -> None:
@@ -192,18 +182,6 @@ def observed_step(request: StepRequest, deps: Dependencies) -> None:
     metrics.success("Step", request.step, deps.provider)
 
 
-def log_fields(error: RotationError) -> dict[str, object]:
-    """What a log line says of a failure (``message`` is a reserved LogRecord name, so it is ``error``)."""
-    return {
-        "code": error.code,
-        "provider": error.provider,
-        "request_id": error.request_id,
-        "retryable": error.retryable,
-        "unclassified": error.unclassified,
-        "error": str(error),
-    }
-
-
 @contextmanager
 def reporting() -> Iterator[None]:
     """Log each failure with its classification, and turn anything unexpected into a FatalRotationError whose
@@ -211,7 +189,7 @@ def reporting() -> Iterator[None]:
     try:
         yield
     except RotationError as error:
-        logger.error("rotation failed", extra=log_fields(error))
+        logger.error("rotation failed", extra=error.log_fields())
         raise
     except Exception as error:  # noqa: BLE001 - the boundary: nothing unclassified leaves the function
         frames = "".join(traceback.format_tb(error.__traceback__))
