@@ -1,11 +1,17 @@
 """`make demo`: complete local rotations of a TencentDB for PostgreSQL secret and an ApsaraDB RDS secret through the
 Lambda handler, step by step as Secrets Manager calls it, against a local Secrets Manager (moto) and the two
-provider API emulators; then one retryable and one fatal failure with their classification. No cloud account,
-no password printed.
+provider API emulators; then one retryable and one fatal failure with their classification, and the operator's
+`cancel` of the rotation they left unfinished. No cloud account, no password printed.
+
+What the function itself writes (JSON log lines, EMF metric lines: what CloudWatch would receive) is kept apart
+from this report and summarised at the end.
 """
 
 from __future__ import annotations
 
+import collections
+import io
+import json
 import os
 import secrets
 import sys
@@ -22,12 +28,41 @@ from emulators.alibabacloud import AlibabaRdsEmulator  # noqa: E402
 from emulators.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver, start_secrets_manager  # noqa: E402
 from emulators.tencentcloud import TencentPostgresEmulator  # noqa: E402
 
+REPORT = sys.stdout
+FUNCTION_OUTPUT = io.StringIO()
+"""Where the function's log and metric lines go: Powertools binds its stream at import, so stdout is swapped first."""
+sys.stdout = FUNCTION_OUTPUT
+
 checks: dict[str, bool] = {}
+LOGGED: list[dict[str, Any]] = []
+"""The log lines of the last invocation."""
+ALL_LINES: list[dict[str, Any]] = []
+
+
+def say(text: str = "") -> None:
+    print(text, file=REPORT)
 
 
 def check(words: str, passed: bool) -> None:
     checks[words] = passed
-    print(f"   {'✓' if passed else '✗'} {words}")
+    say(f"   {'✓' if passed else '✗'} {words}")
+
+
+def function_lines() -> list[dict[str, Any]]:
+    """The JSON lines the function wrote since the last call (log lines and EMF metric lines)."""
+    text = FUNCTION_OUTPUT.getvalue()
+    FUNCTION_OUTPUT.seek(0)
+    FUNCTION_OUTPUT.truncate()
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def metric_counts(lines: list[dict[str, Any]]) -> collections.Counter[str]:
+    counts: collections.Counter[str] = collections.Counter()
+    for line in lines:
+        for metric in line.get("_aws", {}).get("CloudWatchMetrics", [{}])[0].get("Metrics", []):
+            label = metric["Name"] + (f"[{line['FailureClass']}]" if "FailureClass" in line else "")
+            counts[label] += 1
+    return counts
 
 
 def rotate(
@@ -39,10 +74,10 @@ def rotate(
 ) -> None:
     old_password = driver.value(secret_id)["password"]
     rotation = driver.start_rotation(secret_id)
-    print(f"   Secrets Manager created version {rotation.token} as AWSPENDING (no value yet)")
+    say(f"   Secrets Manager created version {rotation.token} as AWSPENDING (no value yet)")
     for step in STEPS:
         driver.step(rotation, step)
-        print(f"   {step:<13} ok")
+        say(f"   {step:<13} ok")
     driver.complete(rotation)
     current = driver.value(secret_id)
     name = secret_id.split("/")[-1]
@@ -64,11 +99,14 @@ def failure(driver: SecretsManagerDriver, rotation: Rotation, step: str) -> bool
         driver.step(rotation, step)
     except RotationError as error:
         fields = error.as_dict()
-        print(f"   {type(error).__name__}: code={fields['code']} retryable={fields['retryable']}")
-        print(f"   request_id={fields['request_id']}")
-        print(f"   message: {fields['message']}")
+        say(f"   {type(error).__name__}: code={fields['code']} retryable={fields['retryable']}")
+        say(f"   request_id={fields['request_id']}")
+        say(f"   message: {fields['message']}")
+        logged = [line for line in LOGGED if line.get("message") == "rotation failed"]
+        if logged:
+            say(f'   logged once as "rotation failed": code={logged[-1]["code"]} retryable={logged[-1]["retryable"]}')
         return error.retryable
-    print("   (no failure?)")
+    say("   (no failure?)")
     return None
 
 
@@ -80,14 +118,22 @@ def main() -> int:
     alibaba = AlibabaRdsEmulator(keys={alibaba_key[0]: alibaba_key[1]})
     os.environ["TENCENTCLOUD_ENDPOINT_URL"] = tencent.start()
     os.environ["ALIBABACLOUD_ENDPOINT_URL"] = alibaba.start()
-    print(f"Secrets Manager (moto):          {os.environ['AWS_ENDPOINT_URL_SECRETS_MANAGER']}")
-    print(f"Tencent Cloud API emulator:      {os.environ['TENCENTCLOUD_ENDPOINT_URL']}  (TC3 signatures checked)")
-    print(f"Alibaba Cloud OpenAPI emulator:  {os.environ['ALIBABACLOUD_ENDPOINT_URL']}  (V3 and v1 signatures checked)")
+    say(f"Secrets Manager (moto):          {os.environ['AWS_ENDPOINT_URL_SECRETS_MANAGER']}")
+    say(f"Tencent Cloud API emulator:      {os.environ['TENCENTCLOUD_ENDPOINT_URL']}  (TC3 signatures checked)")
+    say(f"Alibaba Cloud OpenAPI emulator:  {os.environ['ALIBABACLOUD_ENDPOINT_URL']}  (V3 and v1 signatures checked)")
 
     from app import lambda_handler
     from crossrotate.passwords import ALIBABA_RDS, TENCENT_POSTGRES
 
-    driver = SecretsManagerDriver(lambda event: lambda_handler(event, LambdaContext(budget_ms=14_000)))
+    def invoke(event: dict[str, Any]) -> Any:
+        try:
+            return lambda_handler(event, LambdaContext(budget_ms=14_000))
+        finally:
+            lines = function_lines()
+            LOGGED[:] = [line for line in lines if "_aws" not in line]
+            ALL_LINES.extend(lines)
+
+    driver = SecretsManagerDriver(invoke)
     driver.create_secret("demo/tencent-api-key", {"secret_id": tencent_key[0], "secret_key": tencent_key[1]})
     driver.create_secret(
         "demo/alibaba-access-key", {"access_key_id": alibaba_key[0], "access_key_secret": alibaba_key[1]}
@@ -115,7 +161,7 @@ def main() -> int:
         driver.create_secret(
             secret_id, {**document, "username": "app_user", "password": password, "owner": "payments-team"}
         )
-        print(f"\n{number}. Rotating {secret_id}")
+        say(f"\n{number}. Rotating {secret_id}")
         rotate(
             driver,
             secret_id,
@@ -125,18 +171,16 @@ def main() -> int:
         )
 
     secret_id = "demo/tencentcloud-postgres"
-    print("\n3. A retryable failure: the Tencent emulator throttles every ResetAccountPassword")
+    say("\n3. A retryable failure: the Tencent emulator throttles every ResetAccountPassword")
     rotation = driver.start_rotation(secret_id)
     driver.step(rotation, "createSecret")
     tencent.inject(
         "error", action="ResetAccountPassword", times=1000, code="RequestLimitExceeded", message="rate limit"
     )
     outcomes = [failure(driver, rotation, "setSecret")]
-    print(
-        f"   retried inside the invocation: {len(tencent.calls_of('ResetAccountPassword')) - 1} attempts, then raised"
-    )
+    say(f"   retried inside the invocation: {len(tencent.calls_of('ResetAccountPassword')) - 1} attempts, then raised")
 
-    print("\n4. A fatal failure: CAM denies the call")
+    say("\n4. A fatal failure: CAM denies the call")
     tencent.clear_faults()
     tencent.inject("error", action="ResetAccountPassword", code="OperationDenied.CamDeniedError", message="denied")
     outcomes.append(failure(driver, rotation, "setSecret"))
@@ -144,11 +188,32 @@ def main() -> int:
     check("after both failures AWSCURRENT still holds the password the account accepts", still_works)
     check("the failures were classified retryable, then fatal", outcomes == [True, False])
 
+    say("\n5. The operator cancels the unfinished rotation (the runbook's one step)")
+    tencent.clear_faults()
+    pending_before = driver.version_with(secret_id, "AWSPENDING")
+    (result,) = invoke({"action": "cancel", "secret_id": secret_id})["results"]
+    say(f"   outcome={result['outcome']}: {result['message']}")
+    labels = driver.versions(secret_id)
+    check("AWSPENDING is gone from the unfinished version", "AWSPENDING" not in labels[pending_before])
+    restored = tencent.password_of("postgres-4wdeb0zv", "app_user") == driver.value(secret_id)["password"]
+    check("the account holds AWSCURRENT's password", restored)
+    (again,) = invoke({"action": "cancel", "secret_id": secret_id})["results"]
+    check(
+        "cancel again: nothing to cancel, nothing written",
+        (again["outcome"], driver.versions(secret_id)) == ("verified", labels),
+    )
+
     tencent.stop()
     alibaba.stop()
     moto.stop()
+    counts = metric_counts(ALL_LINES)
+    logs = sum("_aws" not in line for line in ALL_LINES)
+    say(f"\nThe function wrote {len(ALL_LINES)} JSON lines to stdout, as CloudWatch Logs would receive them:")
+    say(f"   {logs} log lines (level ERROR and above in this demo)")
+    say("   EMF metrics: " + ", ".join(f"{name} x{n}" for name, n in sorted(counts.items())))
+    check("the failures were counted for the alarms", counts["Failures[Retryable]"] == counts["Failures[Fatal]"] == 1)
     passed = all(checks.values())
-    print(f"\n{'demo passed' if passed else 'demo FAILED'}: {sum(checks.values())}/{len(checks)} checks")
+    say(f"\n{'demo passed' if passed else 'demo FAILED'}: {sum(checks.values())}/{len(checks)} checks")
     return 0 if passed else 1
 
 

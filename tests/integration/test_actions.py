@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from emulators.secretsmanager import FUNCTION_ARN, LambdaContext, SecretsManager
 from emulators.tencentcloud import TencentPostgresEmulator
 
 Invoke = Callable[..., Any]
+EVENTS = Path(__file__).parents[2] / "events"
 
 
 @pytest.fixture
@@ -216,14 +218,13 @@ def test_a_bare_scheduled_event_verifies_every_secret_this_function_rotates(
     driver.sm.rotate_secret(
         SecretId=other, RotationLambdaARN=FUNCTION_ARN, RotationRules={"AutomaticallyAfterDays": 30}
     )
-    event = json.loads(
-        (__import__("pathlib").Path(__file__).parents[2] / "events" / "scheduled-event.json").read_text()
-    )
-    document = invoke(event, function_arn=function + ":live")  # an alias of the same function
-    assert document["action"] == "verify"
-    assert [(r["secret_id"].split(":")[-1].rsplit("-", 1)[0], r["outcome"]) for r in document["results"]] == [
-        (tencent_secret.secret_id, "verified")
-    ]
+    for payload in ("scheduled-event.json", "verify-all.json"):  # the schedule's event, and the same by hand
+        event = json.loads((EVENTS / payload).read_text())
+        document = invoke(event, function_arn=function + ":live")  # an alias of the same function
+        assert document["action"] == "verify"
+        assert [(r["secret_id"].split(":")[-1].rsplit("-", 1)[0], r["outcome"]) for r in document["results"]] == [
+            (tencent_secret.secret_id, "verified")
+        ]
 
 
 def test_scheduled_action_rotate(
@@ -246,6 +247,27 @@ def emf(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.startswith('{"_aws"')]
 
 
+def test_a_failing_action_counts_each_secret_once_and_its_summary_not_at_all(
+    tencent: TencentPostgresEmulator,
+    tencent_secret: AccountSetup,
+    clock: VirtualClock,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Two secrets fail retryably: two Failures for the alarms, one HandledErrors for the raised summary."""
+    from app import lambda_handler
+
+    tencent.inject("error", action="DescribeAccounts", code="RequestLimitExceeded", times=1000)
+    capfd.readouterr()
+    with pytest.raises(RetryableRotationError):
+        lambda_handler(
+            {"action": "verify", "secret_ids": [tencent_secret.secret_id, tencent_secret.secret_id]},
+            LambdaContext(budget_ms=13_000),  # time for one attempt per secret, no retry
+        )
+    lines = emf(capfd.readouterr().out)
+    assert [line["FailureClass"] for line in lines if "Failures" in line] == ["Retryable", "Retryable"]
+    assert len([line for line in lines if "HandledErrors" in line]) == 1
+
+
 def test_rotations_and_failures_are_counted_in_emf_metrics(
     driver: SecretsManagerDriver,
     tencent: TencentPostgresEmulator,
@@ -266,7 +288,9 @@ def test_rotations_and_failures_are_counted_in_emf_metrics(
     for step in ("createSecret", "setSecret", "testSecret", "finishSecret"):
         assert ("StepSucceeded", step, None) in names
     assert ("StepFailed", "setSecret", "Fatal") in names
-    assert ("Failures", None, "Fatal") in names
+    failures = [line for line in lines if "Failures" in line]
+    assert [line["FailureClass"] for line in failures] == ["Fatal"]  # counted once, for the alarms
+    assert len([line for line in lines if "HandledErrors" in line]) == 1  # what FunctionErrorsAlarm subtracts
     succeeded = next(line for line in lines if line.get("Step") == "setSecret")
     assert succeeded["Provider"] == "tencentcloud-postgres"
     assert {line["Provider"] for line in lines if "StepSucceeded" in line} == {"tencentcloud-postgres"}

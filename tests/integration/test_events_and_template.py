@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from cloudformation import load_template, resources_of
 from conftest import AccountSetup
 
 from emulators.secretsmanager import STEPS, LambdaContext, SecretsManagerDriver
@@ -17,37 +17,16 @@ from emulators.tencentcloud import TencentPostgresEmulator
 ROOT = Path(__file__).parents[2]
 
 
-class CloudFormationLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short-form tags (!Ref, !Sub, …) kept as {"Fn": value}."""
-
-
-def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    return {suffix: value}
-
-
-CloudFormationLoader.add_multi_constructor("!", _tag)
-
-
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.load((ROOT / "template.yaml").read_text(), Loader=CloudFormationLoader)  # noqa: S506
-    return document
-
-
-def resources_of(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [r for r in template["Resources"].values() if r["Type"] == kind]
+    return load_template()
 
 
 def test_the_action_payloads_drive_the_handler(
     driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_secret: AccountSetup
 ) -> None:
-    """verify.json, rotate.json and scheduler-rotate.json (placeholders filled as Scheduler fills them)."""
+    """verify.json, rotate.json, cancel.json and scheduler-rotate.json (placeholders filled as Scheduler fills
+    them)."""
     from app import lambda_handler
 
     driver.rotate(tencent_secret.secret_id)
@@ -64,6 +43,12 @@ def test_the_action_payloads_drive_the_handler(
     verified = lambda_handler(payload("verify.json"), LambdaContext())
     assert [r["outcome"] for r in verified["results"]] == ["verified"]
     started = lambda_handler(payload("rotate.json"), LambdaContext())
+    assert [r["outcome"] for r in started["results"]] == ["started"]
+    pending = driver.version_with(tencent_secret.secret_id, "AWSPENDING")
+    cancelled = lambda_handler(payload("cancel.json"), LambdaContext())  # the rotation it started, ended
+    assert [r["outcome"] for r in cancelled["results"]] == ["cancelled"]
+    assert driver.versions(tencent_secret.secret_id)[pending] == []
+    started = lambda_handler(payload("rotate.json"), LambdaContext(request_id="22222222-2222-4222-8222-222222222222"))
     assert [r["outcome"] for r in started["results"]] == ["started"]
     driver.run_started(tencent_secret.secret_id)
     scheduled = payload("scheduler-rotate.json", **{"execution-id": "exec-1", "scheduled-time": "2026-11-23T00:00:00Z"})
@@ -190,11 +175,11 @@ def test_alarms_watch_each_failure_class_and_notify_the_topic(template: dict[str
     watched = {
         a["Properties"]["Dimensions"][0]["Value"]
         for a in alarms
-        if a["Properties"]["Namespace"] == "crossrotate" and a["Properties"]["MetricName"] == "Failures"
+        if a["Properties"].get("Namespace") == "crossrotate" and a["Properties"]["MetricName"] == "Failures"
     }
     assert watched == {"Fatal", "Retryable", "Unclassified"}
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
-    retryable = next(a for a in alarms if a["Properties"]["Dimensions"][0]["Value"] == "Retryable")
+    retryable = next(a for a in alarms if a["Properties"].get("Dimensions", [{}])[0].get("Value") == "Retryable")
     assert retryable["Properties"]["DatapointsToAlarm"] == retryable["Properties"]["EvaluationPeriods"] == 3
 
 

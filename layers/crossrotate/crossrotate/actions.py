@@ -190,6 +190,7 @@ def _run_one(action: str, secret_id: str, delivery_id: str, deps: Dependencies, 
         if sweep and error.code == "RotationDisabled":
             return _result(secret_id, "skipped", code=error.code, message=str(error))
         metrics.failure("Action", action, error, own.provider)
+        metrics.classified_failure(error)
         logger.error("rotation failed", extra=error.log_fields())
         fields = error.as_dict()
         return _result(secret_id, "failed", **{k: fields[k] for k in ("retryable", "code", "message", "request_id")})

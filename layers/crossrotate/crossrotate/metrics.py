@@ -2,7 +2,10 @@
 
 - ``StepSucceeded`` / ``StepFailed`` by ``Provider``, ``Step`` (and ``FailureClass`` on failures);
 - ``ActionSucceeded`` / ``ActionFailed`` by ``Provider`` (``none``), ``Action`` (and ``FailureClass``);
-- ``Failures`` by ``FailureClass`` alone (``Retryable``, ``Fatal``, ``Unclassified``): what the alarms watch;
+- ``Failures`` by ``FailureClass`` alone (``Retryable``, ``Fatal``, ``Unclassified``), once per failure: what
+  the alarms watch;
+- ``HandledErrors``: invocations that ended in a classified error, which Lambda counts in its ``Errors`` too:
+  ``Errors`` minus this is what the function never saw (timeouts, running out of memory, a crash at start);
 - ``ProviderCallLatency`` (milliseconds) by ``Provider`` and ``Action``, ``Retries`` by ``Provider`` and
   ``Operation``.
 
@@ -35,9 +38,16 @@ def success(kind: str, name: str, provider: str = "none") -> None:
 
 
 def failure(kind: str, name: str, error: RotationError, provider: str = "none") -> None:
-    verdict = failure_class(error)
-    _emit(f"{kind}Failed", 1, MetricUnit.Count, Provider=provider, FailureClass=verdict, **{kind: name})
-    _emit("Failures", 1, MetricUnit.Count, FailureClass=verdict)
+    _emit(f"{kind}Failed", 1, MetricUnit.Count, Provider=provider, FailureClass=failure_class(error), **{kind: name})
+
+
+def classified_failure(error: RotationError) -> None:
+    """One failure for the alarms: counted once, wherever it ends (a raised step, one secret of an action)."""
+    _emit("Failures", 1, MetricUnit.Count, FailureClass=failure_class(error))
+
+
+def handled_error() -> None:
+    _emit("HandledErrors", 1, MetricUnit.Count)
 
 
 def provider_call(provider: str, action: str, milliseconds: float) -> None:

@@ -184,14 +184,24 @@ def observed_step(request: StepRequest, deps: Dependencies) -> None:
 
 @contextmanager
 def reporting() -> Iterator[None]:
-    """Log each failure with its classification, and turn anything unexpected into a FatalRotationError whose
-    message carries only the exception's type (an unexpected message could quote a value)."""
+    """Log and count each failure that leaves the function with its classification, and turn anything
+    unexpected into a FatalRotationError whose message carries only the exception's type (an unexpected message
+    could quote a value)."""
     try:
         yield
     except RotationError as error:
         logger.error("rotation failed", extra=error.log_fields())
+        _count(error)
         raise
     except Exception as error:  # noqa: BLE001 - the boundary: nothing unclassified leaves the function
         frames = "".join(traceback.format_tb(error.__traceback__))
         logger.error("unexpected failure", extra={"exception": type(error).__name__, "frames": frames})
-        raise FatalRotationError("UnexpectedError", f"unexpected {type(error).__name__}") from None
+        unexpected = FatalRotationError("UnexpectedError", f"unexpected {type(error).__name__}")
+        _count(unexpected)
+        raise unexpected from None
+
+
+def _count(error: RotationError) -> None:
+    if error.code != "ActionIncomplete":  # an action's failures were counted secret by secret
+        metrics.classified_failure(error)
+    metrics.handled_error()
