@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 WORK = ROOT / ".venv-bench"
 RUNTIME = WORK / "runtime"
 LAYER = WORK / "layer"
@@ -206,9 +206,9 @@ def rotate(stand_ins: StandIns, provider: str, secret_id: str, sandboxes: list[l
 
 def rotations() -> dict[str, dict[str, RotationCost]]:
     """For each provider: rotations with every step in a fresh sandbox (the median), and one in a warm sandbox."""
-    from emulators.alibabacloud import AlibabaRdsEmulator
-    from emulators.secretsmanager import SecretsManagerDriver, start_secrets_manager
-    from emulators.tencentcloud import TencentPostgresEmulator
+    from localcloud.alibabacloud import AlibabaRdsEmulator
+    from localcloud.secretsmanager import SecretsManagerDriver, start_secrets_manager
+    from localcloud.tencentcloud import TencentPostgresEmulator
 
     moto = start_secrets_manager()
     tencent_key = ("AKID" + secrets.token_hex(16), secrets.token_urlsafe(24))

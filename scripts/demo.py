@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).parents[1]
-for path in ("layers/crossrotate", "functions/rotator", "tests"):
+for path in ("layers/crossrotate", "functions/rotator", "."):
     sys.path.insert(0, str(ROOT / path))
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")  # the failures' JSON log lines show; routine INFO does not
 
-from emulators.alibabacloud import AlibabaRdsEmulator  # noqa: E402
-from emulators.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver, start_secrets_manager  # noqa: E402
-from emulators.tencentcloud import TencentPostgresEmulator  # noqa: E402
+from localcloud.alibabacloud import AlibabaRdsEmulator  # noqa: E402
+from localcloud.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver, start_secrets_manager  # noqa: E402
+from localcloud.tencentcloud import TencentPostgresEmulator  # noqa: E402
 
 REPORT = sys.stdout
 FUNCTION_OUTPUT = io.StringIO()

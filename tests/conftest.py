@@ -20,10 +20,10 @@ import trustme
 from crossrotate import runtime
 from crossrotate.protocol import StepRequest, run_step
 from crossrotate.providers.http import close_shared_client
-from emulators.alibabacloud import AlibabaRdsEmulator
-from emulators.databases import MariaDbServer, PostgresServer
-from emulators.secretsmanager import LambdaContext, Rotation, SecretsManagerDriver, client, start_secrets_manager
-from emulators.tencentcloud import TencentPostgresEmulator
+from localcloud.alibabacloud import AlibabaRdsEmulator
+from localcloud.databases import MariaDbServer, PostgresServer
+from localcloud.secretsmanager import LambdaContext, Rotation, SecretsManagerDriver, client, start_secrets_manager
+from localcloud.tencentcloud import TencentPostgresEmulator
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,9 @@ from conftest import AccountSetup, VirtualClock, attach_database, unique
 from crossrotate import actions, events, runtime
 from crossrotate.actions import rotation_token
 from crossrotate.errors import RetryableRotationError
-from emulators.databases import PostgresServer, account_admin
-from emulators.secretsmanager import FUNCTION_ARN, LambdaContext, SecretsManagerDriver
-from emulators.tencentcloud import TencentPostgresEmulator
+from localcloud.databases import PostgresServer, account_admin
+from localcloud.secretsmanager import FUNCTION_ARN, LambdaContext, SecretsManagerDriver
+from localcloud.tencentcloud import TencentPostgresEmulator
 
 Invoke = Callable[..., Any]
 EVENTS = Path(__file__).parents[2] / "events"

@@ -13,8 +13,8 @@ from crossrotate.errors import FatalRotationError, RetryableRotationError, Rotat
 from crossrotate.passwords import ALIBABA_RDS
 from crossrotate.providers.alibabacloud.client import default_endpoint
 from crossrotate.retry import Backoff
-from emulators.alibabacloud import AlibabaRdsEmulator
-from emulators.secretsmanager import STEPS, Rotation, SecretsManagerDriver
+from localcloud.alibabacloud import AlibabaRdsEmulator
+from localcloud.secretsmanager import STEPS, Rotation, SecretsManagerDriver
 
 
 @pytest.fixture(params=["v3", "v1"])

@@ -17,10 +17,10 @@ import trustme
 from conftest import AccountSetup, VirtualClock, attach_database, cancel, step
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError
-from emulators.alibabacloud import AlibabaRdsEmulator
-from emulators.databases import MariaDbAdmin, MariaDbServer, PostgresServer, account_admin, logs_in
-from emulators.secretsmanager import SecretsManagerDriver
-from emulators.tencentcloud import TencentPostgresEmulator
+from localcloud.alibabacloud import AlibabaRdsEmulator
+from localcloud.databases import MariaDbAdmin, MariaDbServer, PostgresServer, account_admin, logs_in
+from localcloud.secretsmanager import SecretsManagerDriver
+from localcloud.tencentcloud import TencentPostgresEmulator
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 from cloudformation import load_template, resources_of
 from conftest import AccountSetup
 
-from emulators.secretsmanager import STEPS, LambdaContext, SecretsManagerDriver
-from emulators.tencentcloud import TencentPostgresEmulator
+from localcloud.secretsmanager import STEPS, LambdaContext, SecretsManagerDriver
+from localcloud.tencentcloud import TencentPostgresEmulator
 
 ROOT = Path(__file__).parents[2]
 

@@ -42,11 +42,11 @@ from hypothesis import strategies as st
 from crossrotate import actions, runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.protocol import StepRequest, run_step
-from emulators.alibabacloud import AlibabaRdsEmulator
-from emulators.base import Fault
-from emulators.databases import MariaDbServer, PostgresServer, logs_in
-from emulators.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
-from emulators.tencentcloud import TencentPostgresEmulator
+from localcloud.alibabacloud import AlibabaRdsEmulator
+from localcloud.base import Fault
+from localcloud.databases import MariaDbServer, PostgresServer, logs_in
+from localcloud.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
+from localcloud.tencentcloud import TencentPostgresEmulator
 
 TENCENT, ALIBABA = "tencentcloud-postgres", "alibabacloud-rds"
 ACTIONS = {

@@ -15,10 +15,10 @@ from conftest import AccountSetup, attach_database, cancel
 import crossrotate.aws  # noqa: F401  (as in Lambda, the adapter's logging policy is in force before any boto3 call)
 from crossrotate.errors import RotationError
 from crossrotate.log import logger
-from emulators.alibabacloud import AlibabaRdsEmulator
-from emulators.databases import PostgresServer
-from emulators.secretsmanager import STEPS, SecretsManagerDriver
-from emulators.tencentcloud import TencentPostgresEmulator
+from localcloud.alibabacloud import AlibabaRdsEmulator
+from localcloud.databases import PostgresServer
+from localcloud.secretsmanager import STEPS, SecretsManagerDriver
+from localcloud.tencentcloud import TencentPostgresEmulator
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ from crossrotate import actions, aws, events, runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError
 from crossrotate.ports import RotatedSecret
 from crossrotate.protocol import StepRequest, run_step
-from emulators.databases import PostgresServer, logs_in
-from emulators.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
-from emulators.tencentcloud import TencentPostgresEmulator
+from localcloud.databases import PostgresServer, logs_in
+from localcloud.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
+from localcloud.tencentcloud import TencentPostgresEmulator
 
 
 class StoreAround(aws.SecretsManagerStore):

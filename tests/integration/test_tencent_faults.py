@@ -13,8 +13,8 @@ from documented_codes import TENCENT_SEED_CODES
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.retry import Backoff
-from emulators.secretsmanager import LambdaContext, Rotation, SecretsManagerDriver
-from emulators.tencentcloud import TencentPostgresEmulator
+from localcloud.secretsmanager import LambdaContext, Rotation, SecretsManagerDriver
+from localcloud.tencentcloud import TencentPostgresEmulator
 
 
 @pytest.fixture

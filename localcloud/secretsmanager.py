@@ -189,7 +189,7 @@ class SecretsManagerDriver:
 
     def version_with(self, secret_id: str, stage: str) -> str:
         stages = self.sm.describe_secret(SecretId=secret_id)["VersionIdsToStages"]
-        return next(version for version, labels in stages.items() if stage in labels)
+        return str(next(version for version, labels in stages.items() if stage in labels))
 
     def value(self, secret_id: str, stage: str = "AWSCURRENT") -> dict[str, Any]:
         document: dict[str, Any] = json.loads(

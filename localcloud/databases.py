@@ -78,7 +78,7 @@ class MariaDbAdmin:
         }
 
     def _run(self, statement: str, *args: str) -> None:
-        connection = pymysql.connect(**self.options)  # type: ignore[arg-type]
+        connection = pymysql.connect(**self.options)  # type: ignore[call-overload]
         try:
             with connection.cursor() as cursor:
                 cursor.execute(statement, args)

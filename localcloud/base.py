@@ -221,9 +221,9 @@ class EmulatorServer:
 
     @property
     def url(self) -> str:
-        assert self._server, "not started"
-        host, port = self._server.server_address[:2]
-        return f"{self.scheme}://{host}:{port}"
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        return f"{self.scheme}://127.0.0.1:{self._server.server_port}"
 
     def stop(self) -> None:
         self.settle()
