@@ -10,12 +10,13 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "layers" / "crossrotate"))
 
 from crossrotate.aws import SECRETS_MANAGER_ERRORS
 from crossrotate.errors import OWN_CODES, TRANSPORT, Entry
-from crossrotate.providers.alibabacloud.errors import ALIBABA_ERRORS
-from crossrotate.providers.tencentcloud.errors import TENCENT_ERRORS
+from crossrotate.registry import PROVIDERS
 
 TABLES: list[tuple[str, Mapping[str, Entry]]] = [
-    (TENCENT_ERRORS.provider, TENCENT_ERRORS.codes),
-    (ALIBABA_ERRORS.provider, {**ALIBABA_ERRORS.codes, **{f"{m}…": e for m, e in ALIBABA_ERRORS.messages.items()}}),
+    *(
+        (name, {**spec.errors.codes, **{f"{prefix}…": entry for prefix, entry in spec.errors.messages.items()}})
+        for name, spec in PROVIDERS.items()
+    ),
     (SECRETS_MANAGER_ERRORS.provider, SECRETS_MANAGER_ERRORS.codes),
     ("any provider", TRANSPORT),
     ("rotation", OWN_CODES),

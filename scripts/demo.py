@@ -123,7 +123,7 @@ def main() -> int:
     say(f"Alibaba Cloud OpenAPI emulator:  {os.environ['ALIBABACLOUD_ENDPOINT_URL']}  (V3 and v1 signatures checked)")
 
     from app import lambda_handler
-    from crossrotate.passwords import ALIBABA_RDS, TENCENT_POSTGRES
+    from crossrotate.registry import PROVIDERS
 
     def invoke(event: dict[str, Any]) -> Any:
         try:
@@ -151,7 +151,10 @@ def main() -> int:
         },
     ]
     emulators: dict[str, Any] = {"tencentcloud-postgres": tencent, "alibabacloud-rds": alibaba}
-    policies = {"tencentcloud-postgres": TENCENT_POSTGRES, "alibabacloud-rds": ALIBABA_RDS}
+    policies = {
+        "tencentcloud-postgres": PROVIDERS["tencentcloud-postgres"].password_policy,
+        "alibabacloud-rds": PROVIDERS["alibabacloud-rds"].password_policy,
+    }
     for number, document in enumerate(secrets_to_rotate, start=1):
         provider, instance_id = document["provider"], document["instance_id"]
         emulator = emulators[provider]

@@ -10,8 +10,9 @@ from conftest import AccountSetup, VirtualClock, readme_outcomes, step, unique
 from documented_codes import ALIBABA_SEED_CODES
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
-from crossrotate.passwords import ALIBABA_RDS
-from crossrotate.providers.alibabacloud.client import default_endpoint
+from crossrotate.providers.alibabacloud.api import default_endpoint
+from crossrotate.providers.alibabacloud.rds.client import CENTRAL_REGIONS
+from crossrotate.registry import PROVIDERS
 from crossrotate.retry import Backoff
 from localcloud.alibabacloud import AlibabaRdsEmulator
 from localcloud.secretsmanager import STEPS, Rotation, SecretsManagerDriver
@@ -32,7 +33,7 @@ def test_rotation_promotes_a_new_password_the_provider_holds(
 
     current = driver.value(alibaba_secret.secret_id)
     assert driver.value(alibaba_secret.secret_id, "AWSPREVIOUS") == before
-    assert ALIBABA_RDS.violations(current["password"]) == []
+    assert PROVIDERS["alibabacloud-rds"].password_policy.violations(current["password"]) == []
     assert {k: v for k, v in current.items() if k != "password"} == {k: v for k, v in before.items() if k != "password"}
     assert alibaba.password_of(alibaba_secret.instance_id, alibaba_secret.username) == current["password"]
     assert [call.params["AccountPassword"] for call in alibaba.calls_of("ResetAccountPassword")] == [
@@ -278,7 +279,7 @@ def test_bad_configuration_is_fatal_and_sends_nothing(
     ],
 )
 def test_central_regions_use_the_central_endpoint(region: str, endpoint: str) -> None:
-    assert default_endpoint(region) == endpoint
+    assert default_endpoint("rds", region, CENTRAL_REGIONS) == endpoint
 
 
 def test_the_secret_may_name_its_own_access_key_secret(

@@ -96,7 +96,7 @@ MALFORMED_SECRETS: list[tuple[str, str, str, str]] = [
     ("a JSON list", "[1, 2]", "InvalidSecret", "not a JSON object"),
     ("no password", json.dumps({k: v for k, v in VALID.items() if k != "password"}), "InvalidSecret", "'password'"),
     ("no provider", json.dumps({k: v for k, v in VALID.items() if k != "provider"}), "InvalidSecret", "'provider'"),
-    ("unknown provider", json.dumps({**VALID, "provider": "azure-sql"}), "UnknownProvider", "provider must be"),
+    ("unknown provider", json.dumps({**VALID, "provider": "azure-sql"}), "UnknownProvider", "not one this version"),
     (
         "Alibaba id for Tencent",
         json.dumps({**VALID, "instance_id": "rm-uf6wjk5xxxxxxx"}),

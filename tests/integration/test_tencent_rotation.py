@@ -9,7 +9,7 @@ import pytest
 from conftest import AccountSetup
 
 from crossrotate.errors import FatalRotationError
-from crossrotate.passwords import TENCENT_POSTGRES
+from crossrotate.registry import PROVIDERS
 from localcloud.secretsmanager import STEPS, SecretsManagerDriver
 from localcloud.tencentcloud import TencentPostgresEmulator
 
@@ -24,7 +24,7 @@ def test_rotation_promotes_a_new_password_the_provider_holds(
     previous = driver.value(tencent_secret.secret_id, "AWSPREVIOUS")
     assert previous == before
     assert current["password"] != tencent_secret.old_password
-    assert TENCENT_POSTGRES.violations(current["password"]) == []
+    assert PROVIDERS["tencentcloud-postgres"].password_policy.violations(current["password"]) == []
     assert len(current["password"]) == 32
     assert {k: v for k, v in current.items() if k != "password"} == {k: v for k, v in before.items() if k != "password"}
     assert tencent.password_of(tencent_secret.instance_id, tencent_secret.username) == current["password"]

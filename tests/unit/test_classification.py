@@ -17,13 +17,12 @@ from crossrotate.errors import (
     RetryableRotationError,
     RotationError,
 )
-from crossrotate.providers.alibabacloud.errors import ALIBABA_ERRORS
-from crossrotate.providers.tencentcloud.errors import TENCENT_ERRORS
+from crossrotate.registry import PROVIDERS
 
 
 @pytest.mark.parametrize("code", TENCENT_SEED_CODES + TENCENT_COMMON_CODES)
 def test_every_documented_tencent_code_is_listed_with_a_reason(code: str) -> None:
-    verdict = TENCENT_ERRORS.classify(code)
+    verdict = PROVIDERS["tencentcloud-postgres"].errors.classify(code)
     assert not verdict.unclassified
     assert len(verdict.reason) > 10
 
@@ -45,7 +44,7 @@ def test_every_documented_tencent_code_is_listed_with_a_reason(code: str) -> Non
     ],
 )
 def test_tencent_judgement_calls(code: str, retryable: bool) -> None:
-    assert TENCENT_ERRORS.classify(code).retryable is retryable
+    assert PROVIDERS["tencentcloud-postgres"].errors.classify(code).retryable is retryable
 
 
 @pytest.mark.parametrize(
@@ -60,7 +59,7 @@ def test_tencent_judgement_calls(code: str, retryable: bool) -> None:
     ],
 )
 def test_unknown_codes_fall_back_to_their_family(code: str, retryable: bool) -> None:
-    verdict = TENCENT_ERRORS.classify(code)
+    verdict = PROVIDERS["tencentcloud-postgres"].errors.classify(code)
     assert verdict.unclassified
     assert verdict.retryable is retryable
     assert "family" in verdict.reason
@@ -68,13 +67,15 @@ def test_unknown_codes_fall_back_to_their_family(code: str, retryable: bool) -> 
 
 @pytest.mark.parametrize(("status", "retryable"), [(None, False), (200, False), (400, False), (429, True), (502, True)])
 def test_codes_of_no_known_family_fall_back_to_http_status(status: int | None, retryable: bool) -> None:
-    verdict = TENCENT_ERRORS.classify("Totally.Unknown", status)
+    verdict = PROVIDERS["tencentcloud-postgres"].errors.classify("Totally.Unknown", status)
     assert verdict.unclassified
     assert verdict.retryable is retryable
 
 
 def test_error_builds_the_branch_of_the_tree_with_its_fields() -> None:
-    error = TENCENT_ERRORS.error("RequestLimitExceeded", "slow down", request_id="req-1", retry_after=2.0)
+    error = PROVIDERS["tencentcloud-postgres"].errors.error(
+        "RequestLimitExceeded", "slow down", request_id="req-1", retry_after=2.0
+    )
     assert isinstance(error, RetryableRotationError)
     assert isinstance(error, RotationError)
     assert (error.code, error.provider, error.request_id, error.retryable, error.retry_after) == (
@@ -85,7 +86,7 @@ def test_error_builds_the_branch_of_the_tree_with_its_fields() -> None:
         2.0,
     )
     assert str(error) == "tencentcloud-postgres: RequestLimitExceeded: slow down (request req-1)"
-    fatal = TENCENT_ERRORS.error("InvalidParameter", "bad")
+    fatal = PROVIDERS["tencentcloud-postgres"].errors.error("InvalidParameter", "bad")
     assert isinstance(fatal, FatalRotationError)
     assert fatal.retryable is False
 
@@ -98,7 +99,7 @@ def test_a_listed_code_beats_its_family() -> None:
 
 @pytest.mark.parametrize("code", [*ALIBABA_SEED_CODES, *ALIBABA_COMMON_CODES])
 def test_every_documented_alibaba_code_is_listed_with_a_reason(code: str) -> None:
-    verdict = ALIBABA_ERRORS.classify(code)
+    verdict = PROVIDERS["alibabacloud-rds"].errors.classify(code)
     assert not verdict.unclassified
     assert len(verdict.reason) > 10
 
@@ -118,17 +119,17 @@ def test_every_documented_alibaba_code_is_listed_with_a_reason(code: str) -> Non
     ],
 )
 def test_alibaba_judgement_calls(code: str, retryable: bool) -> None:
-    assert ALIBABA_ERRORS.classify(code).retryable is retryable
+    assert PROVIDERS["alibabacloud-rds"].errors.classify(code).retryable is retryable
 
 
 def test_the_placeholder_db_operation_error_is_classified_by_its_message() -> None:
     message = ALIBABA_DB_OPERATION_MESSAGE.replace("%s", "Lock wait timeout exceeded", 1)
-    verdict = ALIBABA_ERRORS.classify("ER_LOCK_WAIT_TIMEOUT", 400, message)
+    verdict = PROVIDERS["alibabacloud-rds"].errors.classify("ER_LOCK_WAIT_TIMEOUT", 400, message)
     assert (verdict.retryable, verdict.unclassified) == (True, False)
-    assert ALIBABA_ERRORS.classify("ER_LOCK_WAIT_TIMEOUT", 400, "something else").unclassified
+    assert PROVIDERS["alibabacloud-rds"].errors.classify("ER_LOCK_WAIT_TIMEOUT", 400, "something else").unclassified
 
 
 @pytest.mark.parametrize(("status", "retryable"), [(400, False), (403, False), (404, False), (429, True), (503, True)])
 def test_alibaba_unknown_codes_fall_back_to_http_status(status: int, retryable: bool) -> None:
-    verdict = ALIBABA_ERRORS.classify("Brand.New.Code", status)
+    verdict = PROVIDERS["alibabacloud-rds"].errors.classify("Brand.New.Code", status)
     assert (verdict.retryable, verdict.unclassified) == (retryable, True)

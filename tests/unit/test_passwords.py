@@ -7,9 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossrotate.errors import FatalRotationError
-from crossrotate.passwords import ALIBABA_RDS, TENCENT_POSTGRES, PasswordPolicy
+from crossrotate.passwords import PasswordPolicy
+from crossrotate.registry import PROVIDERS
 
-POLICIES = [TENCENT_POSTGRES, ALIBABA_RDS]
+POLICIES = [PROVIDERS["tencentcloud-postgres"].password_policy, PROVIDERS["alibabacloud-rds"].password_policy]
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
@@ -25,11 +26,13 @@ def test_generated_passwords_obey_the_policy(policy: PasswordPolicy, length: int
 
 def test_tencent_passwords_never_start_with_a_slash() -> None:
     # The symbol set has 28 characters: in 20 000 passwords a leading "/" would show about 150 times.
-    assert not any(TENCENT_POSTGRES.generate(8).startswith("/") for _ in range(20_000))
+    assert not any(
+        PROVIDERS["tencentcloud-postgres"].password_policy.generate(8).startswith("/") for _ in range(20_000)
+    )
 
 
 def test_passwords_differ() -> None:
-    assert len({TENCENT_POSTGRES.generate(32) for _ in range(1000)}) == 1000
+    assert len({PROVIDERS["tencentcloud-postgres"].password_policy.generate(32) for _ in range(1000)}) == 1000
 
 
 @pytest.mark.parametrize(
@@ -44,24 +47,26 @@ def test_passwords_differ() -> None:
     ],
 )
 def test_tencent_violations_name_the_rule(password: str, problem: str) -> None:
-    problems = TENCENT_POSTGRES.violations(password)
+    problems = PROVIDERS["tencentcloud-postgres"].password_policy.violations(password)
     assert any(problem in p for p in problems)
     assert all(password not in p for p in problems)
 
 
 def test_alibaba_needs_three_classes_and_its_own_symbols() -> None:
-    assert ALIBABA_RDS.violations("abcdefgh12") == ["needs 3 of lower-case, upper-case, digits, symbols"]
-    assert ALIBABA_RDS.violations("abcdefgH12") == []
-    assert ALIBABA_RDS.violations("abcdefgH1{") != []
+    assert PROVIDERS["alibabacloud-rds"].password_policy.violations("abcdefgh12") == [
+        "needs 3 of lower-case, upper-case, digits, symbols"
+    ]
+    assert PROVIDERS["alibabacloud-rds"].password_policy.violations("abcdefgH12") == []
+    assert PROVIDERS["alibabacloud-rds"].password_policy.violations("abcdefgH1{") != []
 
 
 @pytest.mark.parametrize(("configured", "length"), [(None, 32), ("", 32), ("8", 8), ("20", 20)])
 def test_length_from_the_environment(configured: str | None, length: int) -> None:
-    assert TENCENT_POSTGRES.length_from(configured) == length
+    assert PROVIDERS["tencentcloud-postgres"].password_policy.length_from(configured) == length
 
 
 @pytest.mark.parametrize("configured", ["7", "33", "twelve", "-1"])
 def test_a_bad_length_setting_is_a_fatal_configuration_error(configured: str) -> None:
     with pytest.raises(FatalRotationError) as raised:
-        TENCENT_POSTGRES.length_from(configured)
+        PROVIDERS["tencentcloud-postgres"].password_policy.length_from(configured)
     assert raised.value.code == "InvalidConfiguration"

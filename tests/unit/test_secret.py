@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from crossrotate.errors import FatalRotationError
-from crossrotate.secret import parse_secret
+from crossrotate.registry import read_secret
 
 VALID: dict[str, Any] = {
     "provider": "tencentcloud-postgres",
@@ -18,14 +18,14 @@ VALID: dict[str, Any] = {
 
 
 def test_a_valid_secret_keeps_every_key_in_the_next_version() -> None:
-    secret = parse_secret(json.dumps({**VALID, "host": "db.example", "port": "5432", "custom": [1, 2]}))
+    secret = read_secret(json.dumps({**VALID, "host": "db.example", "port": "5432", "custom": [1, 2]}), "secret")
     assert (secret.host, secret.port, secret.engine) == ("db.example", 5432, "postgres")
     following = json.loads(secret.with_password("N3w-password!"))
     assert following == {**VALID, "host": "db.example", "port": "5432", "custom": [1, 2], "password": "N3w-password!"}
 
 
 def test_repr_never_shows_the_password() -> None:
-    assert VALID["password"] not in repr(parse_secret(json.dumps(VALID)))
+    assert VALID["password"] not in repr(read_secret(json.dumps(VALID), "secret"))
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_repr_never_shows_the_password() -> None:
         (None, "InvalidSecret", "no SecretString"),
         ("not json", "InvalidSecret", "not JSON"),
         ("[1]", "InvalidSecret", "not a JSON object"),
-        ({**VALID, "provider": "gcp-sql"}, "UnknownProvider", "provider must be"),
+        ({**VALID, "provider": "gcp-sql"}, "UnknownProvider", "is not one this version rotates"),
         ({k: v for k, v in VALID.items() if k != "username"}, "InvalidSecret", "'username'"),
         ({**VALID, "password": 12345678}, "InvalidSecret", "'password'"),
         ({**VALID, "region": "evil.com/x"}, "InvalidSecret", "region"),
@@ -50,16 +50,17 @@ def test_repr_never_shows_the_password() -> None:
 def test_bad_secrets_are_fatal_with_a_clear_message(document: Any, code: str, words: str) -> None:
     text = document if document is None or isinstance(document, str) else json.dumps(document)
     with pytest.raises(FatalRotationError) as raised:
-        parse_secret(text)
+        read_secret(text, "secret")
     assert raised.value.code == code
     assert words in str(raised.value)
     assert VALID["password"] not in str(raised.value)
 
 
 def test_alibaba_instance_ids() -> None:
-    secret = parse_secret(
+    secret = read_secret(
         json.dumps(
             {**VALID, "provider": "alibabacloud-rds", "region": "cn-hangzhou", "instance_id": "rm-uf6wjk5xxxxxxx"}
-        )
+        ),
+        "secret",
     )
     assert secret.instance_id == "rm-uf6wjk5xxxxxxx"

@@ -6,7 +6,7 @@ from conftest import VirtualClock
 
 from crossrotate.ports import SecretValue
 from crossrotate.providers.http import close_shared_client, shared_client
-from crossrotate.providers.tencentcloud.client import default_endpoint
+from crossrotate.providers.tencentcloud.api import default_endpoint
 from crossrotate.runtime import ApiKeyCache
 
 
@@ -23,8 +23,8 @@ class CountingStore:
 
 
 def test_tencent_requests_go_to_the_regional_endpoint() -> None:
-    assert default_endpoint("ap-guangzhou") == "https://postgres.ap-guangzhou.tencentcloudapi.com"
-    assert default_endpoint("ap-shanghai-fsi") == "https://postgres.ap-shanghai-fsi.tencentcloudapi.com"
+    assert default_endpoint("postgres", "ap-guangzhou") == "https://postgres.ap-guangzhou.tencentcloudapi.com"
+    assert default_endpoint("postgres", "ap-shanghai-fsi") == "https://postgres.ap-shanghai-fsi.tencentcloudapi.com"
 
 
 def test_api_keys_are_cached_for_warm_invocations_then_read_again(clock: VirtualClock) -> None:

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import metrics
-from .errors import FatalRotationError, RetryableRotationError, RotationError, fatal
+from .errors import FatalRotationError, RotationError, own
 from .log import logger
-from .ports import CURRENT, PENDING, PREVIOUS, SecretMetadata
-from .protocol import LOGIN_BACKOFF, POLICIES, Dependencies, prove_login, set_password, wait_until_usable
+from .ports import CURRENT, PENDING, PREVIOUS, Login, SecretMetadata, SecretValue
+from .protocol import LOGIN_BACKOFF, Dependencies, prove_login, set_password, wait_until_usable
+from .registry import read_secret
 from .retry import with_retries
-from .secret import DatabaseSecret, parse_secret
+from .secret import DatabaseSecret
 
 ACTIONS = ("rotate", "verify", "cancel")
 SWEEP_ACTIONS = ("verify", "rotate")
@@ -74,33 +75,40 @@ def start_rotation(secret_id: str, delivery_id: str, deps: Dependencies) -> Outc
     if token in metadata.versions:
         return Outcome("started", "rotation already started by this delivery")
     if not metadata.rotation_lambda_arn:
-        raise fatal("RotationNotEnabled", f"{metadata.name} has no rotation function")
+        raise own("RotationNotEnabled", f"{metadata.name} has no rotation function")
     if not metadata.rotation_enabled:
-        raise fatal("RotationDisabled", f"rotation of {metadata.name} is turned off; turn it on to rotate")
+        raise own("RotationDisabled", f"rotation of {metadata.name} is turned off; turn it on to rotate")
     pending = _unfinished(metadata)
     if pending:
-        raise FatalRotationError("RotationInProgress", f"version {pending} of {metadata.name} is still AWSPENDING")
+        raise own("RotationInProgress", f"version {pending} of {metadata.name} is still AWSPENDING")
     deps.store.rotate(secret_id, token)
     return Outcome("started", f"rotation started as version {token}")
 
 
 def verify(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
-    """Well-formed, provider access works, account usable, and (with host) the current password logs in.
+    """Well-formed, API key accepted, account usable, and (with host) the current password logs in.
     Transient answers are retried, as the steps retry them."""
     current = _labelled(secret_id, CURRENT, deps)
     if current is None:
-        raise FatalRotationError("SecretNotFound", f"{secret_id} does not exist or has no AWSCURRENT version")
-    deps.provider = current.provider
+        raise own("SecretNotFound", f"{secret_id} does not exist or has no AWSCURRENT version")
     wait_until_usable(current, deps.providers(current), deps)
-    if deps.probe and current.host:
-        probe = deps.probe
-        if not with_retries(
-            lambda: probe.can_log_in(current), clock=deps.clock, deadline=deps.deadline, what="database login",
-            provider=current.provider, backoff=LOGIN_BACKOFF,
-        ):  # fmt: skip
-            raise fatal("CurrentPasswordRejected", f"AWSCURRENT's password does not log in to {current.host}")
-        return Outcome("verified", "secret, API key, account and login are good")
-    return Outcome("verified", "secret, API key and account are good")
+    if not (deps.probe and current.host):
+        return Outcome("verified", "secret, API key and account are good")
+    probe = deps.probe
+
+    def attempt() -> Login:
+        login = probe.log_in(current)
+        if login.failure:
+            raise own(login.failure, login.detail)
+        return login
+
+    login = with_retries(
+        attempt, clock=deps.clock, deadline=deps.deadline, what="database login", provider=current.provider,
+        backoff=LOGIN_BACKOFF,
+    )  # fmt: skip
+    if not login.accepted:
+        raise own("CurrentPasswordRejected", f"AWSCURRENT's password does not log in to {current.host}")
+    return Outcome("verified", "secret, API key, account and login are good")
 
 
 def cancel(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
@@ -115,7 +123,6 @@ def cancel(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
     if pending is None:
         _remove_pending(secret_id, pending_id, deps)
         return Outcome("cancelled", f"version {pending_id} never held a password that could be sent: label removed")
-    deps.provider = pending.provider
     restore = _holder_of(pending, secret_id, deps)
     set_password(restore, deps)
     if deps.probe and restore.host:
@@ -132,19 +139,19 @@ def _unfinished(metadata: SecretMetadata) -> str | None:
 
 def _labelled(secret_id: str, stage: str, deps: Dependencies) -> DatabaseSecret | None:
     value = deps.store.get_value(secret_id, stage=stage)
-    return None if value is None else parse_secret(value.secret_string, stage)
+    return None if value is None else read_secret(value.secret_string, stage)
 
 
-def _sendable(value: Any) -> DatabaseSecret | None:
+def _sendable(value: SecretValue | None) -> DatabaseSecret | None:
     """The pending version as setSecret would send it, or None when setSecret would have refused it (no value,
     malformed, a password the provider's rules refuse): such a version never reached the provider."""
     if value is None or value.secret_string is None:
         return None
     try:
-        pending = parse_secret(value.secret_string, "AWSPENDING")
+        pending = read_secret(value.secret_string, "AWSPENDING")
     except FatalRotationError:
         return None
-    return None if POLICIES[pending.provider].violations(pending.password) else pending
+    return None if pending.rules.password_policy.violations(pending.password) else pending
 
 
 def _holder_of(pending: DatabaseSecret, secret_id: str, deps: Dependencies) -> DatabaseSecret:
@@ -154,7 +161,7 @@ def _holder_of(pending: DatabaseSecret, secret_id: str, deps: Dependencies) -> D
         labelled = _labelled(secret_id, stage, deps)
         if labelled is not None and labelled.account == pending.account:
             return labelled
-    raise fatal(
+    raise own(
         "PendingAccountUnknown",
         f"no labelled version names {pending.username} on {pending.instance_id}, the account AWSPENDING was made "
         "for: its password cannot be restored, so AWSPENDING stays",
@@ -182,21 +189,21 @@ def _result(secret_id: str, outcome: str, **fields: Any) -> dict[str, Any]:
 
 
 def _run_one(action: str, secret_id: str, delivery_id: str, deps: Dependencies, sweep: bool) -> dict[str, Any]:
-    own = dataclasses.replace(deps, deadline=min(deps.deadline, deps.clock.monotonic() + SECRET_BUDGET_S))
+    budgeted = dataclasses.replace(deps, deadline=min(deps.deadline, deps.clock.monotonic() + SECRET_BUDGET_S))
     logger.append_keys(secret_id=secret_id)
     try:
-        done = ACTION_FUNCTIONS[action](secret_id, delivery_id, own)
+        done = ACTION_FUNCTIONS[action](secret_id, delivery_id, budgeted)
     except RotationError as error:
         if sweep and error.code == "RotationDisabled":
             return _result(secret_id, "skipped", code=error.code, message=str(error))
-        metrics.failure("Action", action, error, own.provider)
+        metrics.failure("Action", action, error)
         metrics.classified_failure(error)
         logger.error("rotation failed", extra=error.log_fields())
         fields = error.as_dict()
         return _result(secret_id, "failed", **{k: fields[k] for k in ("retryable", "code", "message", "request_id")})
     finally:
         logger.remove_keys(["secret_id"])
-    metrics.success("Action", action, own.provider)
+    metrics.success("Action", action)
     return _result(secret_id, done.outcome, message=done.message)
 
 
@@ -225,7 +232,7 @@ def run_action(request: ActionRequest, deps: Dependencies, sweep: bool = False) 
     logger.info("action done", extra={"action_result": document})
     retryable = [r["secret_id"] for r in results if r["retryable"]]
     if retryable:
-        raise RetryableRotationError(
+        raise own(
             "ActionIncomplete", f"{request.action} failed retryably for {len(retryable)} of {len(results)} secrets"
         )
     return document

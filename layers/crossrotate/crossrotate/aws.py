@@ -14,7 +14,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError, ReadTimeoutError
 
-from .errors import FATAL, RETRYABLE, ErrorTable, RotationError, fatal, transport_error
+from .errors import FATAL, RETRYABLE, ErrorTable, RotationError, own, transport_error
 from .ports import CURRENT, PENDING, RotatedSecret, SecretMetadata, SecretValue
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _classified(error: Exception) -> RotationError:
     for kind, code in TRANSPORT_FAILURES:
         if isinstance(error, kind):
             return transport_error(PROVIDER, code, type(error).__name__)
-    return fatal("SecretsManagerClientError", f"boto3 could not make the call: {type(error).__name__}")
+    return own("SecretsManagerClientError", f"boto3 could not make the call: {type(error).__name__}")
 
 
 class SecretsManagerStore:
@@ -95,7 +95,6 @@ class SecretsManagerStore:
     def describe(self, secret_id: str) -> SecretMetadata:
         response = self._call("describe_secret", SecretId=secret_id)
         return SecretMetadata(
-            arn=response["ARN"],
             name=response["Name"],
             rotation_enabled=bool(response.get("RotationEnabled")),
             rotation_lambda_arn=response.get("RotationLambdaARN"),

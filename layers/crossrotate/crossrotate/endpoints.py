@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from .errors import fatal
+from .errors import own
 
 
 def _is_loopback(host: str) -> bool:
@@ -24,7 +24,7 @@ def checked_endpoint(url: str, variable: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     if not host or parts.username or parts.password or parts.query or parts.fragment or parts.path not in ("", "/"):
-        raise fatal("InvalidConfiguration", f"{variable} must be scheme://host[:port]")
+        raise own("InvalidConfiguration", f"{variable} must be scheme://host[:port]")
     if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(host)):
-        raise fatal("InvalidConfiguration", f"{variable} must use https (http only for loopback hosts)")
+        raise own("InvalidConfiguration", f"{variable} must use https (http only for loopback hosts)")
     return f"{parts.scheme}://{parts.netloc}"

@@ -46,7 +46,6 @@ class RotationError(Exception):
         self.request_id = request_id
         self.retry_after = retry_after
         self.unclassified = unclassified
-        self.detail = message
         where = f" (request {request_id})" if request_id else ""
         super().__init__(f"{provider}: {code}: {message}{where}")
 
@@ -82,11 +81,6 @@ class FatalRotationError(RotationError):
     """Trying again cannot help until someone changes something."""
 
     retryable = False
-
-
-def fatal(code: str, message: str) -> FatalRotationError:
-    """One of this function's own fatal errors (bad input, bad configuration)."""
-    return FatalRotationError(code, message)
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
@@ -206,6 +200,11 @@ OWN_CODES: Mapping[str, Entry] = {
     "AccountNotFound": (FATAL, "the provider does not list the account"),
     "AccountNotUsable": (FATAL, "the account is locked or being deleted"),
     "AccountNotReady": (RETRYABLE, "the provider was still applying the change when time ran out"),
+    "ResetNotApplied": (
+        RETRYABLE,
+        "the provider's reset task was still running when time ran out; the password is not in force yet, and "
+        "a later setSecret sends the same one again",
+    ),
     "LoginFailed": (RETRYABLE, "the database did not accept the pending password before the deadline"),
     "Database.Unreachable": (RETRYABLE, "the database could not be reached or failed the login for another reason"),
     "Database.AccessRejected": (FATAL, "the database refused the connection itself (host not allowed, TLS required)"),
@@ -222,6 +221,17 @@ OWN_CODES: Mapping[str, Entry] = {
     "UnexpectedError": (FATAL, "a defect: an exception nobody classified; the log has its stack"),
 }
 """This function's own codes, for the README and the tests: the class raised carries the same verdict."""
+
+
+def is_retryable(code: str) -> bool:
+    """Whether one of this function's own codes is retryable: :data:`OWN_CODES` says, and nothing else does."""
+    retryable, _ = OWN_CODES[code]
+    return retryable
+
+
+def own(code: str, message: str) -> RotationError:
+    """One of this function's own errors, of the class :data:`OWN_CODES` states for it."""
+    return (RetryableRotationError if is_retryable(code) else FatalRotationError)(code, message)
 
 
 def transport_error(provider: str, code: str, message: str) -> RotationError:

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from .actions import ACTIONS, SWEEP_ACTIONS, ActionRequest, Sweep
-from .errors import fatal
+from .errors import own
 from .protocol import STEPS, StepRequest
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -34,22 +34,22 @@ Request = StepRequest | ActionRequest | Sweep
 def _string(event: dict[str, Any], key: str, limit: int) -> str:
     value = event.get(key)
     if not isinstance(value, str) or not value:
-        raise fatal("InvalidEvent", f"'{key}' must be a non-empty string")
+        raise own("InvalidEvent", f"'{key}' must be a non-empty string")
     if len(value) > limit:
-        raise fatal("InvalidEvent", f"'{key}' is longer than {limit} characters")
+        raise own("InvalidEvent", f"'{key}' is longer than {limit} characters")
     return value
 
 
 def parse_event(event: object) -> Request:
     """One of the three shapes; anything else is a FatalRotationError(InvalidEvent)."""
     if not isinstance(event, dict):
-        raise fatal("InvalidEvent", "the event is not a JSON object")
+        raise own("InvalidEvent", "the event is not a JSON object")
     if "action" in event:
         return _action(event)
     if event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event":
         return Sweep(action=None, delivery_id=_string(event, "id", 256))
     if "Step" not in event:
-        raise fatal("InvalidEvent", "not a rotation step, an action or a scheduled event: it has no 'Step'")
+        raise own("InvalidEvent", "not a rotation step, an action or a scheduled event: it has no 'Step'")
     return _step(event)
 
 
@@ -60,21 +60,21 @@ def _delivery(event: dict[str, Any]) -> str | None:
 def _action(event: dict[str, Any]) -> ActionRequest | Sweep:
     action = event["action"]
     if action not in ACTIONS:
-        raise fatal("InvalidEvent", f"'action' must be one of {', '.join(ACTIONS)}")
+        raise own("InvalidEvent", f"'action' must be one of {', '.join(ACTIONS)}")
     if "all" in event:
         if event["all"] is not True or "secret_id" in event or "secret_ids" in event:
-            raise fatal("InvalidEvent", "'all' must be true, without 'secret_id' or 'secret_ids'")
+            raise own("InvalidEvent", "'all' must be true, without 'secret_id' or 'secret_ids'")
         if action not in SWEEP_ACTIONS:
-            raise fatal("InvalidEvent", f"'all' applies only to {', '.join(SWEEP_ACTIONS)}")
+            raise own("InvalidEvent", f"'all' applies only to {', '.join(SWEEP_ACTIONS)}")
         return Sweep(action=action, delivery_id=_delivery(event))
     if ("secret_id" in event) == ("secret_ids" in event):
-        raise fatal("InvalidEvent", "an action names exactly one of 'secret_id', 'secret_ids' and 'all'")
+        raise own("InvalidEvent", "an action names exactly one of 'secret_id', 'secret_ids' and 'all'")
     if "secret_id" in event:
         secret_ids: tuple[str, ...] = (_string(event, "secret_id", MAX_SECRET_ID),)
     else:
         listed = event["secret_ids"]
         if not isinstance(listed, list) or not 1 <= len(listed) <= MAX_SECRETS:
-            raise fatal("InvalidEvent", f"'secret_ids' must be a list of 1 to {MAX_SECRETS} secret ids")
+            raise own("InvalidEvent", f"'secret_ids' must be a list of 1 to {MAX_SECRETS} secret ids")
         secret_ids = tuple(_string({"secret_ids": item}, "secret_ids", MAX_SECRET_ID) for item in listed)
     return ActionRequest(action=action, secret_ids=secret_ids, delivery_id=_delivery(event))
 
@@ -82,11 +82,11 @@ def _action(event: dict[str, Any]) -> ActionRequest | Sweep:
 def _step(event: dict[str, Any]) -> StepRequest:
     step = event["Step"]
     if step not in STEPS:
-        raise fatal("InvalidEvent", f"'Step' must be one of {', '.join(STEPS)}")
+        raise own("InvalidEvent", f"'Step' must be one of {', '.join(STEPS)}")
     secret_id = _string(event, "SecretId", MAX_SECRET_ID)
     token = _string(event, "ClientRequestToken", 64)
     if not TOKEN.match(token):
-        raise fatal("InvalidEvent", "'ClientRequestToken' is not a version id")
+        raise own("InvalidEvent", "'ClientRequestToken' is not a version id")
     rotation_token = None
     if event.get("RotationToken") is not None:
         rotation_token = _string(event, "RotationToken", MAX_ROTATION_TOKEN)

@@ -1,7 +1,7 @@
 """CloudWatch metrics, written as EMF lines (Powertools ``single_metric``) in the namespace ``crossrotate``.
 
 - ``StepSucceeded`` / ``StepFailed`` by ``Provider``, ``Step`` (and ``FailureClass`` on failures);
-- ``ActionSucceeded`` / ``ActionFailed`` by ``Provider`` (``none``), ``Action`` (and ``FailureClass``);
+- ``ActionSucceeded`` / ``ActionFailed`` by ``Action`` (and ``FailureClass``), once per secret;
 - ``Failures`` by ``FailureClass`` alone (``Retryable``, ``Fatal``, ``Unclassified``), once per failure: what
   the alarms watch;
 - ``HandledErrors``: invocations that ended in a classified error, which Lambda counts in its ``Errors`` too:
@@ -33,12 +33,18 @@ def failure_class(error: RotationError) -> str:
     return "Retryable" if error.retryable else "Fatal"
 
 
-def success(kind: str, name: str, provider: str = "none") -> None:
-    _emit(f"{kind}Succeeded", 1, MetricUnit.Count, Provider=provider, **{kind: name})
+def success(kind: str, name: str, provider: str | None = None) -> None:
+    """``StepSucceeded`` (with the secret's provider) or ``ActionSucceeded``."""
+    _emit(f"{kind}Succeeded", 1, MetricUnit.Count, **_dimensions(kind, name, provider))
 
 
-def failure(kind: str, name: str, error: RotationError, provider: str = "none") -> None:
-    _emit(f"{kind}Failed", 1, MetricUnit.Count, Provider=provider, FailureClass=failure_class(error), **{kind: name})
+def failure(kind: str, name: str, error: RotationError, provider: str | None = None) -> None:
+    dimensions = _dimensions(kind, name, provider)
+    _emit(f"{kind}Failed", 1, MetricUnit.Count, **dimensions, FailureClass=failure_class(error))
+
+
+def _dimensions(kind: str, name: str, provider: str | None) -> dict[str, str]:
+    return {"Provider": provider, kind: name} if provider is not None else {kind: name}
 
 
 def classified_failure(error: RotationError) -> None:

@@ -10,7 +10,7 @@ import secrets
 import string
 from dataclasses import dataclass
 
-from .errors import fatal
+from .errors import own
 
 LOWER = string.ascii_lowercase
 UPPER = string.ascii_uppercase
@@ -43,9 +43,9 @@ class PasswordPolicy:
         try:
             length = int(configured)
         except ValueError:
-            raise fatal("InvalidConfiguration", "PASSWORD_LENGTH must be a whole number") from None
+            raise own("InvalidConfiguration", "PASSWORD_LENGTH must be a whole number") from None
         if not self.min_length <= length <= self.max_length:
-            raise fatal(
+            raise own(
                 "InvalidConfiguration",
                 f"PASSWORD_LENGTH {length} is outside {self.name}'s {self.min_length}-{self.max_length}",
             )
@@ -78,22 +78,3 @@ class PasswordPolicy:
         if password[:1] and password[0] in self.forbidden_first:
             problems.append(f"must not start with {self.forbidden_first}")
         return problems
-
-
-TENCENT_POSTGRES = PasswordPolicy(
-    name="tencentcloud-postgres",
-    min_length=8,
-    max_length=32,
-    # The documented set; the error message also lists ; and ' which we never generate.
-    symbols="()`~!@#$%^&*-+=_|{}[]:<>,.?/",
-    classes_required=4,
-    forbidden_first="/",
-)
-
-ALIBABA_RDS = PasswordPolicy(
-    name="alibabacloud-rds",
-    min_length=8,
-    max_length=32,
-    symbols="!@#$%^&*()_+-=",
-    classes_required=3,
-)

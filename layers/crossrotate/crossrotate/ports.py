@@ -29,7 +29,6 @@ class Clock(Protocol):
 class SecretMetadata:
     """What ``DescribeSecret`` says about a secret: enough for the protocol's checks."""
 
-    arn: str
     name: str
     rotation_enabled: bool
     rotation_lambda_arn: str | None
@@ -93,18 +92,50 @@ class AccountState:
     status: str
 
 
+@dataclass(frozen=True)
+class TaskState:
+    """A provider's background task, for a reset that completes only when its task does."""
+
+    done: bool
+    status: str
+
+
+@dataclass(frozen=True)
+class ResetReceipt:
+    """The provider's answer to a reset: its request id, and for a reset that runs as a background task, how to
+    read the task's state (which raises a classified error when the task ended without success)."""
+
+    request_id: str | None
+    poll: Callable[[], TaskState] | None = None
+
+
 class ProviderApi(Protocol):
     """One provider's API, bound to one database account."""
 
-    def reset_password(self, password: str) -> str | None:
-        """Set the account's password; returns the provider's request id."""
+    def reset_password(self, password: str) -> ResetReceipt:
+        """Set the account's password (or start the task that will)."""
 
     def account_state(self) -> AccountState: ...
 
 
+@dataclass(frozen=True)
+class Login:
+    """What a database answered to a login: ``accepted``; or refused for the password (no ``failure``); or a
+    failure, named by a code of the function's own table (unreachable, refused for another reason, no TLS, an
+    untrusted certificate), which also says whether trying again can help."""
+
+    accepted: bool
+    failure: str | None = None
+    detail: str = ""
+
+
+ACCEPTED = Login(accepted=True)
+WRONG_PASSWORD = Login(accepted=False)
+
+
 class DatabaseProbe(Protocol):
-    def can_log_in(self, secret: DatabaseSecret) -> bool:
-        """Whether the database accepts ``secret``'s username and password right now."""
+    def log_in(self, secret: DatabaseSecret) -> Login:
+        """Try ``secret``'s username and password on its database, now."""
 
 
 ProviderFactory = Callable[[DatabaseSecret], ProviderApi]

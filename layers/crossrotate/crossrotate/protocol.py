@@ -5,6 +5,9 @@ password is fixed by the first ``PutSecretValue`` of the version (the service re
 the same token), and only that stored value is ever sent to the provider. A password the database accepts
 is always held by a labelled version: AWSCURRENT keeps the old one until finishSecret, which runs only after
 setSecret saw the provider apply the new one and testSecret proved it (by logging in, when the secret has a host).
+
+A step that learns the rotation cannot succeed (a fatal answer to setSecret's login check) stops before any
+reset; a step repeated after it took effect (finishSecret after the label moved) succeeds without a change.
 """
 
 from __future__ import annotations
@@ -12,28 +15,28 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .errors import RetryableRotationError, RotationError, fatal
+from .errors import RotationError, is_retryable, own
 from .log import logger
-from .passwords import ALIBABA_RDS, TENCENT_POSTGRES, PasswordPolicy
 from .ports import (
     CURRENT,
     PENDING,
-    AccountState,
     Clock,
     DatabaseProbe,
+    Login,
     ProviderApi,
     ProviderFactory,
     SecretMetadata,
     SecretStore,
     SecretValue,
+    TaskState,
 )
+from .registry import read_secret
 from .retry import Backoff, with_retries
-from .secret import ALIBABA, TENCENT, DatabaseSecret, parse_secret
+from .secret import DatabaseSecret
 
 STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 LOGIN_BACKOFF = Backoff(base=1.0, cap=5.0, max_attempts=30, reserve=6.0)
 """Logins are retried longer than API calls: a managed database may apply a new password late."""
-POLICIES: Mapping[str, PasswordPolicy] = {TENCENT: TENCENT_POSTGRES, ALIBABA: ALIBABA_RDS}
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class StepRequest:
         return f"StepRequest({self.step}, {self.secret_id}, {self.token})"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dependencies:
     store: SecretStore
     providers: ProviderFactory
@@ -57,45 +60,51 @@ class Dependencies:
     password_length: str | None = None
     probe: DatabaseProbe | None = None
     settle_poll: float = 2.0
-    """Seconds between account-state reads while the provider is still applying a reset."""
-    provider: str = "unknown"
-    """The rotated secret's provider, once a step has read it: metrics carry it."""
+    """Seconds between reads of the account's (or the reset task's) state while the provider is still at it."""
     function_arn: str = ""
     """This function's ARN as invoked: a sweep finds the secrets that name it."""
     request_id: str = ""
     """Lambda's request id: an action without a delivery id of its own is idempotent per invocation."""
 
 
-def run_step(request: StepRequest, deps: Dependencies) -> None:
+@dataclass
+class StepReport:
+    """What a step learned on the way, for its metrics: the rotated secret's provider, once read."""
+
+    provider: str = "unknown"
+
+
+def run_step(request: StepRequest, deps: Dependencies, report: StepReport | None = None) -> None:
     """Run one step after the protocol's checks; raise a RotationError to fail it.
 
     Steps that change something first read ``DescribeSecret``: rotation must be enabled and the token must
     be the AWSPENDING version. testSecret changes nothing, so it reads the labels from the pending version
     itself and saves a call (every step usually runs in a fresh sandbox).
     """
+    report = report or StepReport()
     if request.step == "testSecret":
-        prove_pending(request, deps)
+        prove_pending(request, deps, report)
         return
     metadata = deps.store.describe(request.secret_id)
     if not metadata.rotation_enabled:
-        raise fatal("RotationNotEnabled", f"rotation is not enabled for {metadata.name}")
+        raise own("RotationNotEnabled", f"rotation is not enabled for {metadata.name}")
     stages = metadata.versions.get(request.token)
     if stages is None:
-        raise fatal("InvalidToken", f"{request.token} is not a version of {metadata.name}")
+        raise own("InvalidToken", f"{request.token} is not a version of {metadata.name}")
     if _already_current(stages):
         return
     if PENDING not in stages:
-        raise fatal("NotPending", f"version {request.token} of {metadata.name} is not AWSPENDING")
-    CHANGING_STEPS[request.step](request, metadata, deps)
+        raise own("NotPending", f"version {request.token} of {metadata.name} is not AWSPENDING")
+    CHANGING_STEPS[request.step](request, metadata, deps, report)
     logger.info("step done")
 
 
-def create_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies) -> None:
+def create_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies, report: StepReport) -> None:
     """Store a generated password as the pending version, unless it already holds one."""
     current = deps.store.get_value(request.secret_id, stage=CURRENT)
-    document = parse_secret(current.secret_string if current else None, "AWSCURRENT")
-    deps.provider = document.provider
-    policy = POLICIES[document.provider]
+    document = read_secret(current.secret_string if current else None, "AWSCURRENT")
+    report.provider = document.provider
+    policy = document.rules.password_policy
     password = policy.generate(policy.length_from(deps.password_length))
     stored = deps.store.put_pending(
         request.secret_id, request.token, document.with_password(password), request.rotation_token
@@ -104,46 +113,63 @@ def create_pending(request: StepRequest, metadata: SecretMetadata, deps: Depende
         logger.info("the pending version already holds a password: keeping it")
 
 
-def apply_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies) -> None:
+def apply_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies, report: StepReport) -> None:
     """Make the provider accept the pending password, and wait until it has applied it. Repeating it resets to
-    the same value."""
+    the same value. With ``host``, a login first: a password already in force needs no reset, and a fatal
+    answer (no TLS, the connection refused for another reason) means testSecret could never succeed."""
     pending = _pending(deps.store.get_value(request.secret_id, version_id=request.token), request)
-    deps.provider = pending.provider
-    if _already_logs_in(pending, deps):
-        logger.info("pending password already logs in: no reset needed")
-        return
+    report.provider = pending.provider
+    if deps.probe and pending.host:
+        login = deps.probe.log_in(pending)
+        if login.accepted:
+            logger.info("pending password already logs in: no reset needed")
+            return
+        if login.failure and not is_retryable(login.failure):
+            raise own(login.failure, login.detail)
+        if login.failure:
+            logger.warning("login check before the reset failed", extra={"code": login.failure})
     set_password(pending, deps)
 
 
 def set_password(account: DatabaseSecret, deps: Dependencies) -> None:
-    """Reset ``account``'s password to ``account.password`` and wait until the provider lists the account as
-    usable again. What setSecret does with the pending version, and cancel with the one it restores."""
+    """Reset ``account``'s password to ``account.password`` and wait until the provider has applied it: its task
+    succeeded (a reset that runs as a task), and it lists the account as usable again. What setSecret does with
+    the pending version, and cancel with the one it restores."""
     provider = deps.providers(account)
-    request_id = with_retries(
+    receipt = with_retries(
         lambda: provider.reset_password(account.password),
         clock=deps.clock,
         deadline=deps.deadline,
-        what="ResetAccountPassword",
+        what="reset password",
         provider=account.provider,
     )
-    logger.info("password reset", extra={"request_id": request_id})
+    logger.info("password reset", extra={"request_id": receipt.request_id})
+    if receipt.poll is not None:
+        _wait_for_task(account, receipt.poll, deps)
     wait_until_usable(account, provider, deps)
 
 
-def account_ready(state: AccountState, account: DatabaseSecret) -> bool:
-    """True when the provider lists the account as usable, False while it is still applying a change; a missing
-    or locked account is fatal. What setSecret waits for and what verify checks."""
-    if not state.exists:
-        raise fatal("AccountNotFound", f"{account.username} does not exist on {account.instance_id}")
-    if not state.usable and not state.settling:
-        raise fatal("AccountNotUsable", f"{account.username} on {account.instance_id} is {state.status}")
-    return state.usable
+def _wait_for_task(account: DatabaseSecret, poll: Callable[[], TaskState], deps: Dependencies) -> None:
+    """Poll the reset's task until it is done; a task that ended without success raises (classified by the
+    provider's table); one still running at the deadline is retryable, and a later setSecret sends the same
+    password again."""
+    while True:
+        state = with_retries(
+            poll, clock=deps.clock, deadline=deps.deadline, what="reset task", provider=account.provider
+        )
+        if state.done:
+            return
+        if deps.clock.monotonic() + deps.settle_poll > deps.deadline:
+            raise own("ResetNotApplied", f"the reset of {account.username} on {account.instance_id} is {state.status}")
+        logger.info("reset task still running", extra={"status": state.status})
+        deps.clock.sleep(deps.settle_poll)
 
 
 def wait_until_usable(account: DatabaseSecret, provider: ProviderApi, deps: Dependencies) -> None:
     """The provider must list the account as usable: a reset is applied when the account leaves "resetting
-    password" (Tencent) or "Unavailable" (Alibaba). Done in setSecret, with the API key it already holds, rather
-    than in testSecret: a fresh sandbox there would read the key again."""
+    password" (Tencent) or "Unavailable" (Alibaba). A missing or locked account is fatal; one still changing at
+    the deadline, retryable. Done in setSecret, with the API key it already holds, rather than in testSecret:
+    a fresh sandbox there would read the key again."""
     while True:
         state = with_retries(
             provider.account_state,
@@ -152,48 +178,41 @@ def wait_until_usable(account: DatabaseSecret, provider: ProviderApi, deps: Depe
             what="account state",
             provider=account.provider,
         )
-        if account_ready(state, account):
+        if not state.exists:
+            raise own("AccountNotFound", f"{account.username} does not exist on {account.instance_id}")
+        if state.usable:
             return
+        if not state.settling:
+            raise own("AccountNotUsable", f"{account.username} on {account.instance_id} is {state.status}")
         if deps.clock.monotonic() + deps.settle_poll > deps.deadline:
-            raise RetryableRotationError(
-                "AccountNotReady", f"{account.username} on {account.instance_id} is still {state.status}"
-            )
+            raise own("AccountNotReady", f"{account.username} on {account.instance_id} is still {state.status}")
         logger.info("account is still settling", extra={"status": state.status})
         deps.clock.sleep(deps.settle_poll)
 
 
-def prove_pending(request: StepRequest, deps: Dependencies) -> None:
+def prove_pending(request: StepRequest, deps: Dependencies, report: StepReport) -> None:
     """Prove the pending credentials: the version is still the valid pending one and, with ``host``, its
-    password logs in to the database. (setSecret already saw the provider list the account as usable.)"""
+    password logs in to the database. (setSecret already saw the provider apply the reset.)"""
     version = deps.store.get_value(request.secret_id, version_id=request.token)
     if version and _already_current(version.stages):
         return
     pending = _pending(version, request)
-    deps.provider = pending.provider
+    report.provider = pending.provider
     if deps.probe and pending.host:
         prove_login(pending, deps.probe, deps, "the pending password")
     logger.info("step done")
 
 
-def _already_logs_in(pending: DatabaseSecret, deps: Dependencies) -> bool:
-    """Whether a repeated setSecret may skip the reset. A retryable doubt (unreachable) means reset; a fatal
-    answer (TLS unavailable, the connection refused for another reason than the password) means the rotation
-    cannot succeed, so it stops here, before any password changes."""
-    if not (deps.probe and pending.host):
-        return False
-    try:
-        return deps.probe.can_log_in(pending)
-    except RetryableRotationError as error:
-        logger.warning("login check before the reset failed", extra={"code": error.code})
-        return False
-
-
 def prove_login(account: DatabaseSecret, probe: DatabaseProbe, deps: Dependencies, whose: str) -> None:
     """Log in with ``account``'s password, retrying until the deadline: managed databases apply it late."""
 
-    def attempt() -> None:
-        if not probe.can_log_in(account):
-            raise RetryableRotationError("LoginFailed", f"{whose} does not log in to {account.host}")
+    def attempt() -> Login:
+        login = probe.log_in(account)
+        if login.accepted:
+            return login
+        if login.failure:
+            raise own(login.failure, login.detail)
+        raise own("LoginFailed", f"{whose} does not log in to {account.host}")
 
     with_retries(
         attempt, clock=deps.clock, deadline=deps.deadline, what="database login", provider=account.provider,
@@ -202,11 +221,11 @@ def prove_login(account: DatabaseSecret, probe: DatabaseProbe, deps: Dependencie
     logger.info("password logs in", extra={"whose": whose})
 
 
-def promote_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies) -> None:
+def promote_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies, report: StepReport) -> None:
     """Move AWSCURRENT to the pending version (the service moves AWSPREVIOUS to the old one), but only once the
     pending version holds a valid secret: promoting an empty or broken version would strand the working password
     on AWSPREVIOUS, which nothing reads."""
-    deps.provider = _pending(deps.store.get_value(request.secret_id, version_id=request.token), request).provider
+    report.provider = _pending(deps.store.get_value(request.secret_id, version_id=request.token), request).provider
     try:
         deps.store.move_current(request.secret_id, request.token, metadata.version_with(CURRENT))
     except RotationError:
@@ -228,15 +247,15 @@ def _already_current(stages: tuple[str, ...]) -> bool:
 def _pending(version: SecretValue | None, request: StepRequest) -> DatabaseSecret:
     """The pending version, validated: it is exactly what will be sent to the provider."""
     if version is None or PENDING not in version.stages:
-        raise fatal("NotPending", f"version {request.token} is not AWSPENDING with a value: has createSecret run?")
-    pending = parse_secret(version.secret_string, "AWSPENDING")
-    problems = POLICIES[pending.provider].violations(pending.password)
+        raise own("NotPending", f"version {request.token} is not AWSPENDING with a value: has createSecret run?")
+    pending = read_secret(version.secret_string, "AWSPENDING")
+    problems = pending.rules.password_policy.violations(pending.password)
     if problems:
-        raise fatal("InvalidPendingPassword", "AWSPENDING's password breaks the policy: " + "; ".join(problems))
+        raise own("InvalidPendingPassword", "AWSPENDING's password breaks the policy: " + "; ".join(problems))
     return pending
 
 
-CHANGING_STEPS: Mapping[str, Callable[[StepRequest, SecretMetadata, Dependencies], None]] = {
+CHANGING_STEPS: Mapping[str, Callable[[StepRequest, SecretMetadata, Dependencies, StepReport], None]] = {
     "createSecret": create_pending,
     "setSecret": apply_pending,
     "finishSecret": promote_pending,

@@ -1,29 +1,31 @@
 """Wiring for Lambda: the real adapters, built from the environment and the invocation's context.
 
 What is expensive to build (the boto3 client, the pooled HTTP client, API keys) lives for the whole process,
-so warm invocations reuse it; provider modules are imported the first time a secret of theirs is rotated.
+so warm invocations reuse it; a provider's client (and httpx) is imported the first time a secret of that
+provider needs its API.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import time
 import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any
 
 from . import metrics
 from .actions import SWEEP_ACTIONS
 from .endpoints import checked_endpoint
-from .errors import FatalRotationError, RotationError, fatal
+from .errors import RotationError, own
 from .log import logger
 from .ports import CURRENT, Clock, ProviderApi, SecretStore
 from .probes import DatabaseLogin
-from .protocol import Dependencies, StepRequest, run_step
-from .secret import ALIBABA, TENCENT, DatabaseSecret
+from .protocol import Dependencies, StepReport, StepRequest, run_step
+from .provider import ClientConfig, ProviderSpec
+from .registry import spec_of
+from .secret import DatabaseSecret
 
 if TYPE_CHECKING:
     import httpx
@@ -31,37 +33,6 @@ if TYPE_CHECKING:
 DEFAULT_BUDGET_S = 60.0
 SAFETY_MARGIN_S = 3.0
 API_KEY_TTL_S = 300.0
-
-
-@dataclass(frozen=True)
-class ProviderBinding:
-    """Where a provider's client lives and which environment variables configure it."""
-
-    module: str
-    credentials_variable: str
-    endpoint_variable: str
-
-
-PROVIDER_BINDINGS: Mapping[str, ProviderBinding] = {
-    TENCENT: ProviderBinding(
-        "crossrotate.providers.tencentcloud.client", "TENCENTCLOUD_CREDENTIALS_SECRET", "TENCENTCLOUD_ENDPOINT_URL"
-    ),
-    ALIBABA: ProviderBinding(
-        "crossrotate.providers.alibabacloud.client", "ALIBABACLOUD_CREDENTIALS_SECRET", "ALIBABACLOUD_ENDPOINT_URL"
-    ),
-}
-
-
-class ProviderModule(Protocol):
-    def build(
-        self,
-        account: DatabaseSecret,
-        credentials_json: str | None,
-        endpoint: str | None,
-        http: Any,
-        now: Any,
-        environ: Mapping[str, str],
-    ) -> ProviderApi: ...
 
 
 class SystemClock:
@@ -88,7 +59,7 @@ class ApiKeyCache:
             return cached[1]
         value = store.get_value(secret_id, stage=CURRENT)
         if value is None:
-            raise fatal("MissingCredentialsSecret", f"the API key secret {secret_id} has no current value")
+            raise own("MissingCredentialsSecret", f"the API key secret {secret_id} has no current value")
         self.entries[secret_id] = (clock.monotonic(), value.secret_string)
         return value.secret_string
 
@@ -105,22 +76,33 @@ class ProviderWiring:
     """The HTTP client; None for the process's shared one."""
 
     def __call__(self, account: DatabaseSecret) -> ProviderApi:
-        binding = PROVIDER_BINDINGS.get(account.provider)
-        if binding is None:
-            raise fatal("UnknownProvider", f"{account.provider} is not supported by this version")
-        key_secret = account.credentials_secret or self.environ.get(binding.credentials_variable)
+        spec = spec_of(account.provider)
+        cloud = spec.cloud
+        key_secret = account.credentials_secret or self.environ.get(cloud.credentials_variable)
         if not key_secret:
-            raise fatal(
+            raise own(
                 "MissingCredentialsSecret",
-                f"the secret has no credentials_secret and {binding.credentials_variable} is not set",
+                f"the secret has no credentials_secret and {cloud.credentials_variable} is not set",
             )
-        override = self.environ.get(binding.endpoint_variable)
-        endpoint = checked_endpoint(override, binding.endpoint_variable) if override else None
         from .providers.http import shared_client
 
-        module = cast(ProviderModule, importlib.import_module(binding.module))
-        credentials = self.api_keys.read(self.store, key_secret, self.clock)
-        return module.build(account, credentials, endpoint, self.http or shared_client(), self.clock.time, self.environ)
+        config = ClientConfig(
+            account=account,
+            credentials=self.api_keys.read(self.store, key_secret, self.clock),
+            endpoint=endpoint_of(spec, self.environ),
+            http=self.http or shared_client(),
+            now=self.clock.time,
+            environ=self.environ,
+        )
+        return spec.build_client(config)
+
+
+def endpoint_of(spec: ProviderSpec, environ: Mapping[str, str]) -> str | None:
+    """``<CLOUD>_ENDPOINT_URL_<SERVICE>``, else ``<CLOUD>_ENDPOINT_URL``, checked; None for the regional default."""
+    for variable in (f"{spec.cloud.endpoint_variable}_{spec.service}", spec.cloud.endpoint_variable):
+        if environ.get(variable):
+            return checked_endpoint(environ[variable], variable)
+    return None
 
 
 _store: SecretStore | None = None
@@ -168,18 +150,19 @@ def scheduled_action(environ: Mapping[str, str] = os.environ) -> str:
     """What a bare EventBridge schedule does: SCHEDULED_ACTION, verify by default."""
     action = environ.get("SCHEDULED_ACTION") or "verify"
     if action not in SWEEP_ACTIONS:
-        raise fatal("InvalidConfiguration", f"SCHEDULED_ACTION must be one of {', '.join(SWEEP_ACTIONS)}")
+        raise own("InvalidConfiguration", f"SCHEDULED_ACTION must be one of {', '.join(SWEEP_ACTIONS)}")
     return action
 
 
 def observed_step(request: StepRequest, deps: Dependencies) -> None:
     """:func:`~crossrotate.protocol.run_step`, counted in the step metrics."""
+    report = StepReport()
     try:
-        run_step(request, deps)
+        run_step(request, deps, report)
     except RotationError as error:
-        metrics.failure("Step", request.step, error, deps.provider)
+        metrics.failure("Step", request.step, error, report.provider)
         raise
-    metrics.success("Step", request.step, deps.provider)
+    metrics.success("Step", request.step, report.provider)
 
 
 @contextmanager
@@ -196,7 +179,7 @@ def reporting() -> Iterator[None]:
     except Exception as error:  # noqa: BLE001 - the boundary: nothing unclassified leaves the function
         frames = "".join(traceback.format_tb(error.__traceback__))
         logger.error("unexpected failure", extra={"exception": type(error).__name__, "frames": frames})
-        unexpected = FatalRotationError("UnexpectedError", f"unexpected {type(error).__name__}")
+        unexpected = own("UnexpectedError", f"unexpected {type(error).__name__}")
         _count(unexpected)
         raise unexpected from None
 

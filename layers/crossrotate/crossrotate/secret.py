@@ -1,5 +1,9 @@
 """The secret being rotated: parse and validate its JSON, and make the next version with every other key kept.
 
+What a provider adds to the format (its instance id's form, extra fields such as a MySQL account's host, the
+database engine its login defaults to, its password rules) comes from its :class:`SecretRules`, which the
+registry looks up by the secret's ``provider``; nothing here names a provider.
+
 Validation is strict where a value reaches a URL or a request: ``region`` becomes part of a host name, so it
 must look like a region id; the secret's content can never redirect a request.
 """
@@ -8,18 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from .errors import fatal
-
-TENCENT = "tencentcloud-postgres"
-ALIBABA = "alibabacloud-rds"
-PROVIDERS = (TENCENT, ALIBABA)
+from .errors import own
+from .passwords import PasswordPolicy
 
 REGION = re.compile(r"^[a-z]{2,}(-[a-z0-9]+){1,4}$")
-INSTANCE_ID = {TENCENT: re.compile(r"^postgres-[a-z0-9]{4,32}$"), ALIBABA: re.compile(r"^(rm|pgm)-[a-z0-9]{4,40}$")}
 USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$")
 ENGINES = ("postgres", "mysql")
 TLS_MODES = ("require", "verify-full", "disable")
@@ -27,8 +27,37 @@ MAX_SECRET_BYTES = 65536
 
 
 @dataclass(frozen=True)
+class Field:
+    """A provider's own key in the secret: the form its value must have, and its value when absent."""
+
+    pattern: re.Pattern[str]
+    default: str
+    meaning: str
+
+
+class SecretRules(Protocol):
+    """What the secret format needs to know about a provider."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def instance_id(self) -> re.Pattern[str]: ...
+
+    @property
+    def engine(self) -> str: ...
+
+    @property
+    def fields(self) -> Mapping[str, Field]: ...
+
+    @property
+    def password_policy(self) -> PasswordPolicy: ...
+
+
+@dataclass(frozen=True)
 class DatabaseSecret:
-    """One version of a rotated secret. ``document`` is the whole JSON object, unknown keys included."""
+    """One version of a rotated secret. ``document`` is the whole JSON object, unknown keys included;
+    ``options`` holds the provider's own fields, defaults applied."""
 
     provider: str
     region: str
@@ -41,12 +70,16 @@ class DatabaseSecret:
     dbname: str | None
     engine: str
     tls: str
+    options: Mapping[str, str]
     document: Mapping[str, Any]
+    rules: SecretRules = field(compare=False)
 
     @property
-    def account(self) -> tuple[str, str, str, str]:
-        """What identifies the database account: two versions of one secret must agree on it."""
-        return (self.provider, self.region, self.instance_id, self.username)
+    def account(self) -> tuple[str, ...]:
+        """What identifies the database account. cancel restores the account of the pending version from the
+        labelled version that names the same one."""
+        options = (f"{key}={value}" for key, value in sorted(self.options.items()))
+        return (self.provider, self.region, self.instance_id, self.username, *options)
 
     def with_password(self, password: str) -> str:
         """The next version's SecretString: this document with only the password changed."""
@@ -59,7 +92,7 @@ class DatabaseSecret:
 def _required(document: Mapping[str, Any], key: str, label: str) -> str:
     value = document.get(key)
     if not isinstance(value, str) or not value:
-        raise fatal("InvalidSecret", f"{label}: '{key}' must be a non-empty string")
+        raise own("InvalidSecret", f"{label}: '{key}' must be a non-empty string")
     return value
 
 
@@ -67,43 +100,59 @@ def _optional(document: Mapping[str, Any], key: str, label: str) -> str | None:
     return None if document.get(key) is None else _required(document, key, label)
 
 
-def parse_secret(secret_string: str | None, label: str = "secret") -> DatabaseSecret:
-    """Validate a SecretString; a FatalRotationError(InvalidSecret) names the first problem, never a value."""
+def _port(document: Mapping[str, Any], label: str) -> int | None:
+    port = document.get("port")
+    if port is None:
+        return None
+    if isinstance(port, str) and port.isdigit():
+        port = int(port)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise own("InvalidSecret", f"{label}: port must be a number from 1 to 65535")
+    return port
+
+
+def _choice(document: Mapping[str, Any], key: str, label: str, choices: tuple[str, ...], default: str) -> str:
+    value = _optional(document, key, label) or default
+    if value not in choices:
+        raise own("InvalidSecret", f"{label}: {key} must be one of {', '.join(choices)}")
+    return value
+
+
+def parse_secret(
+    secret_string: str | None, label: str, rules_for: Callable[[str], SecretRules | None]
+) -> DatabaseSecret:
+    """Validate a SecretString; a FatalRotationError (InvalidSecret, UnknownProvider) names the first problem,
+    never a value. ``rules_for`` answers a provider's name with its rules, or None for an unknown one."""
     if secret_string is None:
-        raise fatal("InvalidSecret", f"{label} has no SecretString")
+        raise own("InvalidSecret", f"{label} has no SecretString")
     if len(secret_string) > MAX_SECRET_BYTES:
-        raise fatal("InvalidSecret", f"{label} is larger than {MAX_SECRET_BYTES} characters")
+        raise own("InvalidSecret", f"{label} is larger than {MAX_SECRET_BYTES} characters")
     try:
         document = json.loads(secret_string)
     except ValueError:
-        raise fatal("InvalidSecret", f"{label} is not JSON") from None
+        raise own("InvalidSecret", f"{label} is not JSON") from None
     if not isinstance(document, dict):
-        raise fatal("InvalidSecret", f"{label} is not a JSON object")
+        raise own("InvalidSecret", f"{label} is not a JSON object")
     provider = _required(document, "provider", label)
-    if provider not in PROVIDERS:
-        raise fatal("UnknownProvider", f"{label}: provider must be one of {', '.join(PROVIDERS)}")
+    rules = rules_for(provider)
+    if rules is None:
+        raise own("UnknownProvider", f"{label}: provider {provider[:40]!r} is not one this version rotates")
     region = _required(document, "region", label)
     instance_id = _required(document, "instance_id", label)
     username = _required(document, "username", label)
     password = _required(document, "password", label)
     if not REGION.match(region):
-        raise fatal("InvalidSecret", f"{label}: region {region[:40]!r} is not a region id")
-    if not INSTANCE_ID[provider].match(instance_id):
-        raise fatal("InvalidSecret", f"{label}: instance_id {instance_id[:60]!r} is not a {provider} instance id")
+        raise own("InvalidSecret", f"{label}: region {region[:40]!r} is not a region id")
+    if not rules.instance_id.match(instance_id):
+        raise own("InvalidSecret", f"{label}: instance_id {instance_id[:60]!r} is not a {provider} instance id")
     if not USERNAME.match(username):
-        raise fatal("InvalidSecret", f"{label}: username is not a valid account name")
-    engine = _optional(document, "engine", label) or "postgres"
-    if engine not in ENGINES:
-        raise fatal("InvalidSecret", f"{label}: engine must be one of {', '.join(ENGINES)}")
-    tls = _optional(document, "tls", label) or "require"
-    if tls not in TLS_MODES:
-        raise fatal("InvalidSecret", f"{label}: tls must be one of {', '.join(TLS_MODES)}")
-    port = document.get("port")
-    if port is not None:
-        if isinstance(port, str) and port.isdigit():
-            port = int(port)
-        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-            raise fatal("InvalidSecret", f"{label}: port must be a number from 1 to 65535")
+        raise own("InvalidSecret", f"{label}: username is not a valid account name")
+    options = {}
+    for key, rule in rules.fields.items():
+        value = _optional(document, key, label) or rule.default
+        if not rule.pattern.match(value):
+            raise own("InvalidSecret", f"{label}: {key} is not {rule.meaning}")
+        options[key] = value
     return DatabaseSecret(
         provider=provider,
         region=region,
@@ -112,9 +161,11 @@ def parse_secret(secret_string: str | None, label: str = "secret") -> DatabaseSe
         password=password,
         credentials_secret=_optional(document, "credentials_secret", label),
         host=_optional(document, "host", label),
-        port=port,
+        port=_port(document, label),
         dbname=_optional(document, "dbname", label),
-        engine=engine,
-        tls=tls,
+        engine=_choice(document, "engine", label, ENGINES, rules.engine),
+        tls=_choice(document, "tls", label, TLS_MODES, "require"),
+        options=options,
         document=document,
+        rules=rules,
     )

@@ -10,8 +10,10 @@ module and is imported only when a secret of that engine has a ``host``.
 - ``verify-full``: encrypted, chain and host name verified against ``DATABASE_CA_BUNDLE`` or the system roots.
 - ``disable``: plain TCP, for servers without TLS.
 
-A wrong password is ``False``. A database that cannot be reached is a RetryableRotationError. A server that
-refuses the connection for another reason (no TLS, not allowed from this host) is a FatalRotationError.
+The probe answers (:class:`~crossrotate.ports.Login`) and never raises: a wrong password, an unreachable server
+(``Database.Unreachable``, retryable), a server that refuses the connection for another reason
+(``Database.AccessRejected``, ``Database.TlsUnavailable``, ``Database.UntrustedCertificate``: fatal). The steps
+decide what an answer means for them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
+from ..ports import Login
 from ..secret import DatabaseSecret
 
 LOGIN_TIMEOUT_S = 5.0
@@ -41,7 +44,7 @@ def tls_context(mode: str, ca_bundle: str | None) -> ssl.SSLContext | None:
     return context
 
 
-Login = Callable[[DatabaseSecret, int, "ssl.SSLContext | None", float], bool]
+EngineLogin = Callable[[DatabaseSecret, int, "ssl.SSLContext | None", float], Login]
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,8 @@ class DatabaseLogin:
     ca_bundle: str | None = None
     timeout: float = LOGIN_TIMEOUT_S
 
-    def can_log_in(self, secret: DatabaseSecret) -> bool:
+    def log_in(self, secret: DatabaseSecret) -> Login:
         module = importlib.import_module(f"{__name__}.{secret.engine}")
-        login = cast(Login, module.can_log_in)
+        engine_login = cast(EngineLogin, module.log_in)
         port = secret.port or DEFAULT_PORTS[secret.engine]
-        return login(secret, port, tls_context(secret.tls, self.ca_bundle), self.timeout)
+        return engine_login(secret, port, tls_context(secret.tls, self.ca_bundle), self.timeout)

@@ -7,15 +7,16 @@ import ssl
 import pymysql
 from pymysql.err import MySQLError, OperationalError
 
-from ..errors import FatalRotationError, RetryableRotationError, caused_by
+from ..errors import caused_by
+from ..ports import ACCEPTED, WRONG_PASSWORD, Login
 from ..secret import DatabaseSecret
 
-WRONG_PASSWORD = {1045}  # ER_ACCESS_DENIED_ERROR
+WRONG_PASSWORD_CODES = {1045}  # ER_ACCESS_DENIED_ERROR
 REFUSED = {1130, 3159}  # host not allowed; secure transport required
 UNREACHABLE = {2002, 2003, 2006, 2013}  # cannot connect, server gone, lost connection
 
 
-def can_log_in(secret: DatabaseSecret, port: int, context: ssl.SSLContext | None, timeout: float) -> bool:
+def log_in(secret: DatabaseSecret, port: int, context: ssl.SSLContext | None, timeout: float) -> Login:
     try:
         connection = pymysql.connect(
             host=secret.host,
@@ -29,17 +30,16 @@ def can_log_in(secret: DatabaseSecret, port: int, context: ssl.SSLContext | None
         )
     except OperationalError as error:
         if caused_by(error, ssl.SSLCertVerificationError):
-            message = f"{secret.host}'s certificate is not trusted"
-            raise FatalRotationError("Database.UntrustedCertificate", message) from None
+            return Login(False, "Database.UntrustedCertificate", f"{secret.host}'s certificate is not trusted")
         code = error.args[0] if error.args else None
-        if code in WRONG_PASSWORD:
-            return False
+        if code in WRONG_PASSWORD_CODES:
+            return WRONG_PASSWORD
         if code in REFUSED:
-            raise FatalRotationError("Database.AccessRejected", f"{secret.host} refused the login ({code})") from None
+            return Login(False, "Database.AccessRejected", f"{secret.host} refused the login ({code})")
         if code in UNREACHABLE:
-            raise RetryableRotationError("Database.Unreachable", f"cannot reach {secret.host}:{port}") from None
-        raise RetryableRotationError("Database.Unreachable", f"{secret.host} failed the login ({code})") from None
+            return Login(False, "Database.Unreachable", f"cannot reach {secret.host}:{port}")
+        return Login(False, "Database.Unreachable", f"{secret.host} failed the login ({code})")
     except (MySQLError, OSError, ssl.SSLError):
-        raise RetryableRotationError("Database.Unreachable", f"cannot reach {secret.host}:{port}") from None
+        return Login(False, "Database.Unreachable", f"cannot reach {secret.host}:{port}")
     connection.close()
-    return True
+    return ACCEPTED

@@ -7,14 +7,14 @@ import ssl
 import pg8000.native
 from pg8000.exceptions import DatabaseError, InterfaceError
 
-from ..errors import FatalRotationError, RetryableRotationError
+from ..ports import ACCEPTED, WRONG_PASSWORD, Login
 from ..secret import DatabaseSecret
 
-WRONG_PASSWORD = {"28P01"}  # invalid_password
+WRONG_PASSWORD_CODES = {"28P01"}  # invalid_password
 REFUSED = {"28000"}  # invalid_authorization_specification: pg_hba.conf has no entry (host, user, TLS)
 
 
-def can_log_in(secret: DatabaseSecret, port: int, context: ssl.SSLContext | None, timeout: float) -> bool:
+def log_in(secret: DatabaseSecret, port: int, context: ssl.SSLContext | None, timeout: float) -> Login:
     try:
         connection = pg8000.native.Connection(
             user=secret.username,
@@ -27,20 +27,18 @@ def can_log_in(secret: DatabaseSecret, port: int, context: ssl.SSLContext | None
         )
     except DatabaseError as error:
         code = error.args[0].get("C") if error.args and isinstance(error.args[0], dict) else None
-        if code in WRONG_PASSWORD:
-            return False
+        if code in WRONG_PASSWORD_CODES:
+            return WRONG_PASSWORD
         if code in REFUSED:
-            raise FatalRotationError("Database.AccessRejected", f"{secret.host} refused the login ({code})") from None
-        raise RetryableRotationError("Database.Unreachable", f"{secret.host} failed the login ({code})") from None
+            return Login(False, "Database.AccessRejected", f"{secret.host} refused the login ({code})")
+        return Login(False, "Database.Unreachable", f"{secret.host} failed the login ({code})")
     except InterfaceError as error:
         if "refuses SSL" in str(error):
-            raise FatalRotationError("Database.TlsUnavailable", f"{secret.host} does not offer TLS") from None
-        raise RetryableRotationError("Database.Unreachable", f"cannot reach {secret.host}:{port}") from None
+            return Login(False, "Database.TlsUnavailable", f"{secret.host} does not offer TLS")
+        return Login(False, "Database.Unreachable", f"cannot reach {secret.host}:{port}")
     except ssl.SSLCertVerificationError:
-        raise FatalRotationError(
-            "Database.UntrustedCertificate", f"{secret.host}'s certificate is not trusted"
-        ) from None
+        return Login(False, "Database.UntrustedCertificate", f"{secret.host}'s certificate is not trusted")
     except (OSError, ssl.SSLError):
-        raise RetryableRotationError("Database.Unreachable", f"cannot reach {secret.host}:{port}") from None
+        return Login(False, "Database.Unreachable", f"cannot reach {secret.host}:{port}")
     connection.close()
-    return True
+    return ACCEPTED

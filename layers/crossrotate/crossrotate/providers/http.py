@@ -1,10 +1,9 @@
-"""What both providers' clients share: one pooled ``httpx.Client`` per process, explicit timeouts, transport
-failures turned into classified, retryable errors, and the reading of API key secrets.
+"""What every provider's client shares: one pooled ``httpx.Client`` per process, explicit timeouts, and transport
+failures turned into classified errors.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import ssl
 import time
@@ -13,7 +12,7 @@ from typing import Any
 import httpx
 
 from .. import metrics
-from ..errors import RotationError, caused_by, fatal, transport_error
+from ..errors import RotationError, caused_by, transport_error
 
 # Keep the transport's DEBUG lines out of a DEBUG root logger: they are noise, and the least of them is a URL.
 for _name in ("httpx", "httpcore"):
@@ -75,23 +74,3 @@ def close_shared_client() -> None:
     if _client is not None:
         _client.close()
         _client = None
-
-
-def key_fields(
-    secret_string: str | None, label: str, required: tuple[str, str], token: str
-) -> tuple[str, str, str | None]:
-    """The two required strings and the optional session token of an API key secret's JSON. Errors name the
-    secret and the key, never a value."""
-    try:
-        document = json.loads(secret_string or "")
-    except ValueError:
-        raise fatal("InvalidCredentialsSecret", f"the {label} secret is not JSON") from None
-    if not isinstance(document, dict):
-        raise fatal("InvalidCredentialsSecret", f"the {label} secret is not a JSON object")
-    for key in required:
-        if not isinstance(document.get(key), str) or not document[key]:
-            raise fatal("InvalidCredentialsSecret", f"the {label} secret has no '{key}'")
-    session = document.get(token)
-    if session is not None and not isinstance(session, str):
-        raise fatal("InvalidCredentialsSecret", f"the {label} secret's '{token}' must be a string")
-    return document[required[0]], document[required[1]], session or None

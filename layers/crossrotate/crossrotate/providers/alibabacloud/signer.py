@@ -17,21 +17,14 @@ import hmac
 import time
 import uuid
 from collections.abc import Callable, Generator, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
 import httpx
 
+from .cloud import AlibabaCredentials
+
 V3_ALGORITHM = "ACS3-HMAC-SHA256"
-
-
-@dataclass(frozen=True)
-class AlibabaCredentials:
-    access_key_id: str
-    access_key_secret: str = field(repr=False)
-    security_token: str | None = field(default=None, repr=False)
-    """STS token of temporary credentials."""
 
 
 def percent_encode(value: str) -> str:

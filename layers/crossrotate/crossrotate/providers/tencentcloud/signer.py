@@ -9,21 +9,14 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
 
+from .cloud import TencentCredentials
+
 ALGORITHM = "TC3-HMAC-SHA256"
 SIGNED_HEADERS = "content-type;host"
-
-
-@dataclass(frozen=True)
-class TencentCredentials:
-    secret_id: str
-    secret_key: str = field(repr=False)
-    token: str | None = field(default=None, repr=False)
-    """Session token of temporary credentials, sent as ``X-TC-Token``."""
 
 
 def sha256_hex(data: bytes) -> str:

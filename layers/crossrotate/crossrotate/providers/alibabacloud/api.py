@@ -1,0 +1,84 @@
+"""An Alibaba Cloud OpenAPI product (RPC style) for one database account: signed calls (V3 by default, RPC v1 by
+``ALIBABACLOUD_SIGNATURE_VERSION``), parameters in the query string encoded by hand (RFC 3986) as the official
+SDK sends them, and the error envelope: a 4xx/5xx status with ``{"Code", "Message", "RequestId", "Recommend"}``,
+the body parsed whatever the status, and a throttled answer's ``x-acs-retry-after`` (milliseconds) as the retry
+hint. The provider's message is redacted of every credential the request carried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import httpx
+
+from ...errors import ErrorTable, own, redact, transport_error
+from ...provider import ClientConfig
+from ..http import json_body, send
+from .cloud import parse_credentials
+from .signer import AcsRpcV1Auth, AcsV3Auth, canonical_query
+
+SIGNATURE_VARIABLE = "ALIBABACLOUD_SIGNATURE_VERSION"
+
+
+def default_endpoint(product: str, region: str, central_regions: Iterable[str]) -> str:
+    """The official SDK's endpoint map: some regions are served by the product's central endpoint."""
+    central = region in frozenset(central_regions)
+    return f"https://{product}.aliyuncs.com" if central else f"https://{product}.{region}.aliyuncs.com"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return float(response.headers["x-acs-retry-after"]) / 1000
+    except (KeyError, ValueError):
+        return None
+
+
+class AlibabaRpcApi:
+    """Calls of one product at one version, for the account ``config`` names."""
+
+    def __init__(self, config: ClientConfig, endpoint: str, version: str, errors: ErrorTable) -> None:
+        signature_version = config.environ.get(SIGNATURE_VARIABLE) or "v3"
+        if signature_version not in ("v3", "v1"):
+            raise own("InvalidConfiguration", f"{SIGNATURE_VARIABLE} must be v3 or v1")
+        self.http = config.http
+        self.account = config.account
+        self.url = (config.endpoint or endpoint) + "/"
+        self.credentials = parse_credentials(config.credentials)
+        self.v1 = signature_version == "v1"
+        self.auth: httpx.Auth = (
+            AcsRpcV1Auth(self.credentials, config.now) if self.v1 else AcsV3Auth(self.credentials, config.now)
+        )
+        self.version = version
+        self.errors = errors
+
+    def call(self, action: str, params: Mapping[str, str], sensitive: tuple[str, ...] = ()) -> dict[str, Any]:
+        """One API call; returns the answer's JSON or raises a classified RotationError."""
+        pairs = list(params.items())
+        headers = {}
+        if self.v1:
+            pairs += [("Action", action), ("Version", self.version), ("RegionId", self.account.region)]
+        else:
+            headers = {"x-acs-action": action, "x-acs-version": self.version}
+        request = self.http.build_request("POST", f"{self.url}?{canonical_query(pairs)}", headers=headers)
+        response = send(self.http, request, self.auth, self.errors.provider, action)
+        body = json_body(response)
+        if response.status_code == 200 and body is not None:
+            return body
+        if body is None or "Code" not in body:
+            if response.status_code == 200:
+                raise transport_error(self.errors.provider, "Transport.BadResponse", "the answer is not a JSON object")
+            raise self.errors.error(
+                f"HTTP.{response.status_code}",
+                "no API error in the answer",
+                http_status=response.status_code,
+                retry_after=_retry_after(response),
+            )
+        secrets = (*sensitive, self.credentials.access_key_secret, self.credentials.security_token)
+        raise self.errors.error(
+            str(body["Code"]),
+            redact(str(body.get("Message", "")), secrets),
+            request_id=body.get("RequestId"),
+            http_status=response.status_code,
+            retry_after=_retry_after(response),
+        )

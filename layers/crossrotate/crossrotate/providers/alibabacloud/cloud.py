@@ -1,0 +1,85 @@
+"""What every Alibaba Cloud OpenAPI (RPC) product shares and is cheap to import: the cloud's environment
+variables, its AccessKey secret, and the gateway's common error codes → (retryable, documented meaning) under
+each provider's own table. The documented HTTP status of a code differs between pages, so the code decides and
+the status is only the last fallback. Judgement calls carry a "Judgement:" note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ...errors import FATAL, RETRYABLE, Entry, ErrorTable
+from ...provider import Cloud, api_key_fields
+
+CLOUD = Cloud(name="alibabacloud", variable_prefix="ALIBABACLOUD")
+
+COMMON: dict[str, Entry] = {
+    "MissingParameter": (FATAL, "A required parameter is missing"),
+    "InvalidParameter": (FATAL, "A parameter is not valid"),
+    "UnsupportedOperation": (FATAL, "The operation is not supported"),
+    "IncompleteSignature": (FATAL, "The signature is incomplete"),
+    "IllegalTimestamp": (FATAL, "The timestamp is not in the documented format"),
+    "InvalidTimeStamp.Expired": (
+        RETRYABLE,
+        "The timestamp is outside the accepted window (clock skew). Judgement: every attempt is signed anew "
+        "with the current time",
+    ),
+    "SignatureNonceUsed": (
+        RETRYABLE,
+        "The signature nonce was used before. Judgement: every attempt carries a new nonce, so a replay seen by "
+        "the gateway (a retried request) is not repeated",
+    ),
+    "SignatureDoesNotMatch": (FATAL, "The signature does not match: wrong AccessKey secret"),
+    "InvalidAccessKeyId.NotFound": (FATAL, "The AccessKey ID does not exist"),
+    "InvalidAccessKeyId.Inactive": (FATAL, "The AccessKey is disabled"),
+    "Forbidden.AccessKeyDisabled": (FATAL, "The AccessKey is disabled"),
+    "Forbidden.RAM": (FATAL, "The RAM policy does not allow the action"),
+    "Forbidden": (FATAL, "The caller may not perform the action"),
+    "Forbidden.RiskControl": (FATAL, "Blocked by risk control"),
+    "InvalidSecurityToken.Expired": (FATAL, "The STS token has expired: refresh the key secret"),
+    "InvalidSecurityToken.Malformed": (FATAL, "The STS token is malformed"),
+    "UnsupportedHTTPMethod": (FATAL, "The HTTP method is not supported"),
+    "Throttling": (RETRYABLE, "Request was denied due to request throttling"),
+    "Throttling.User": (RETRYABLE, "Request was denied due to user flow control"),
+    "Throttling.Api": (RETRYABLE, "Request was denied due to API flow control"),
+    "InternalError": (RETRYABLE, "An internal error occurred"),
+    "ServiceUnavailable": (RETRYABLE, "The service is temporarily unavailable"),
+    "UnknownError": (RETRYABLE, "An unknown server error occurred"),
+}
+
+FAMILIES: dict[str, Entry] = {
+    "Throttling": (RETRYABLE, "throttled"),
+    "Forbidden": (FATAL, "not allowed"),
+    "InvalidAccessKeyId": (FATAL, "the AccessKey is not usable"),
+    "InvalidSecurityToken": (FATAL, "the STS token is not usable"),
+    "InternalError": (RETRYABLE, "server-side error"),
+    "ServiceUnavailable": (RETRYABLE, "the service is unavailable for now"),
+    "InvalidParameter": (FATAL, "a parameter is not valid"),
+    "MissingParameter": (FATAL, "a parameter is missing"),
+    "InvalidDBInstanceId": (FATAL, "the instance id is not valid"),
+    "InvalidDBInstanceName": (FATAL, "the instance is not valid"),
+    "InvalidAccountName": (FATAL, "the account name is not valid"),
+    "InvalidAccountPassword": (FATAL, "the password is not valid"),
+}
+
+
+def error_table(provider: str, codes: Mapping[str, Entry], messages: Mapping[str, Entry] | None = None) -> ErrorTable:
+    """An Alibaba provider's table: its own codes over the gateway's common ones, with the families as fallback."""
+    return ErrorTable(provider=provider, codes={**COMMON, **codes}, families=FAMILIES, messages=messages or {})
+
+
+@dataclass(frozen=True)
+class AlibabaCredentials:
+    access_key_id: str
+    access_key_secret: str = field(repr=False)
+    security_token: str | None = field(default=None, repr=False)
+    """STS token of temporary credentials."""
+
+
+def parse_credentials(secret_string: str | None) -> AlibabaCredentials:
+    """``{"access_key_id", "access_key_secret", "security_token"?}``."""
+    fields = api_key_fields(
+        secret_string, "Alibaba Cloud AccessKey", ("access_key_id", "access_key_secret"), "security_token"
+    )
+    return AlibabaCredentials(*fields)

@@ -1,0 +1,54 @@
+"""ApsaraDB RDS API (2014-08-15) for one database account: ResetAccountPassword, and DescribeAccounts with
+DescribeDBInstanceAttribute for the account's state."""
+
+from __future__ import annotations
+
+from ....ports import AccountState, ResetReceipt
+from ....provider import ClientConfig
+from ..api import AlibabaRpcApi, default_endpoint
+from . import SPEC
+
+VERSION = "2014-08-15"
+# Regions the official SDK's endpoint map sends to the central endpoint; the rest use rds.<region>.aliyuncs.com.
+CENTRAL_REGIONS = (
+    "cn-qingdao", "cn-beijing", "cn-hangzhou", "cn-shanghai", "cn-shenzhen", "cn-heyuan", "cn-hongkong",
+    "ap-southeast-1", "us-west-1", "us-east-1", "cn-shanghai-finance-1", "cn-shenzhen-finance-1",
+    "cn-north-2-gov-1", "cn-beijing-finance-1", "cn-wuhan", "cn-fujian", "cn-zhangbei", "cn-edge-1",
+)  # fmt: skip
+STOPPED_FOR_GOOD = frozenset({"Deleting", "Released"})
+
+
+class AlibabaRdsApi(AlibabaRpcApi):
+    """:class:`~crossrotate.ports.ProviderApi` for one ApsaraDB RDS account."""
+
+    def __init__(self, config: ClientConfig) -> None:
+        endpoint = default_endpoint("rds", config.account.region, CENTRAL_REGIONS)
+        super().__init__(config, endpoint, VERSION, SPEC.errors)
+
+    def reset_password(self, password: str) -> ResetReceipt:
+        params = {
+            "DBInstanceId": self.account.instance_id,
+            "AccountName": self.account.username,
+            "AccountPassword": password,
+        }
+        return ResetReceipt(self.call("ResetAccountPassword", params, sensitive=(password,)).get("RequestId"))
+
+    def account_state(self) -> AccountState:
+        """The instance must be running and unlocked, and the account listed as Available."""
+        instance_id = self.account.instance_id
+        attributes = self.call("DescribeDBInstanceAttribute", {"DBInstanceId": instance_id})
+        items = (attributes.get("Items") or {}).get("DBInstanceAttribute") or [{}]
+        status, lock = items[0].get("DBInstanceStatus", "Unknown"), items[0].get("LockMode", "Unlock")
+        if lock != "Unlock":
+            return AccountState(exists=True, usable=False, settling=False, status=f"on an instance locked ({lock})")
+        if status != "Running":
+            settling = status not in STOPPED_FOR_GOOD
+            return AccountState(exists=True, usable=False, settling=settling, status=f"on an instance {status}")
+        listed = self.call("DescribeAccounts", {"DBInstanceId": instance_id, "AccountName": self.account.username})
+        for account in (listed.get("Accounts") or {}).get("DBInstanceAccount") or []:
+            if isinstance(account, dict) and account.get("AccountName") == self.account.username:
+                available = account.get("AccountStatus") == "Available"
+                return AccountState(
+                    exists=True, usable=available, settling=not available, status=str(account.get("AccountStatus"))
+                )
+        return AccountState(exists=False, usable=False, settling=False, status="absent")
