@@ -153,8 +153,12 @@ class AcsRpcV1Auth(AcsAuth):
     """Adds the common parameters and ``Signature`` to a request's query (the action's parameters are there)."""
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        params = query_pairs(request.url.query.decode())
-        params += rpc_common_params(self.credentials, self.now(), self.nonce()).items()
+        # A request signed before (a retry of the same object) keeps its action's parameters only: the signature
+        # and the common parameters are made anew, never appended twice (botocore guards its signers alike).
+        common = rpc_common_params(self.credentials, self.now(), self.nonce())
+        resigned = {*common, "Signature", "SecurityToken"}
+        params = [(name, value) for name, value in query_pairs(request.url.query.decode()) if name not in resigned]
+        params += common.items()
         signature = rpc_signature(self.credentials.access_key_secret, rpc_string_to_sign(request.method, params))
         query = canonical_query([*params, ("Signature", signature)])
         request.url = request.url.copy_with(query=query.encode())
