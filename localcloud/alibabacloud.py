@@ -1,7 +1,10 @@
-"""ApsaraDB RDS OpenAPI emulator: V3 (ACS3-HMAC-SHA256) and RPC v1 (HMAC-SHA1) signatures checked against the
-AccessKeys it knows, with the timestamp window, nonce replay (``SignatureNonceUsed``) and STS tokens; instances
-and accounts in memory; the documented password rules; errors as ``{"RequestId", "HostId", "Code", "Message",
-"Recommend"}`` with the documented HTTP status.
+"""Alibaba Cloud OpenAPI (RPC) emulators: V3 (ACS3-HMAC-SHA256) and RPC v1 (HMAC-SHA1) signatures checked
+against the AccessKeys it knows, with the timestamp window, nonce replay (``SignatureNonceUsed``) and STS tokens;
+instances and accounts in memory; the documented password rules; errors as ``{"RequestId", "HostId", "Code",
+"Message", "Recommend"}`` with the documented HTTP status.
+
+- :class:`AlibabaRdsEmulator`: ApsaraDB RDS (``rds`` 2014-08-15).
+- :class:`PolarDbEmulator`: PolarDB clusters (``polardb`` 2017-08-01), ``ModifyAccountPassword``.
 
 The signature checks are written apart from the library's signer; the official SDK is driven against them.
 """
@@ -28,7 +31,6 @@ AUTHORIZATION = re.compile(
 )
 SYMBOLS = "!@#$%^&*()_+-="
 WINDOW_S = 900
-VERSION = "2014-08-15"
 
 
 def _enc(value: str) -> str:
@@ -58,7 +60,12 @@ class RdsInstance:
     accounts: dict[str, RdsAccount] = field(default_factory=dict)
 
 
-class AlibabaRdsEmulator(EmulatorServer):
+class AlibabaRpcEmulator(EmulatorServer):
+    """One RPC product at one version: authentication, the envelope, faults; subclasses add the actions."""
+
+    product = ""
+    version = ""
+
     def __init__(
         self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
     ) -> None:
@@ -66,22 +73,12 @@ class AlibabaRdsEmulator(EmulatorServer):
         self.keys = keys
         self.tokens = tokens or {}
         self.now = now
-        self.instances: dict[str, RdsInstance] = {}
         self.nonces: set[str] = set()
         self.signatures: list[str] = []
         """Which signature each authenticated request carried: ``v3`` or ``v1``."""
-        self.settle_reads = 0
-        """After a reset the account shows Unavailable to this many DescribeAccounts reads."""
-        self.reboot_after_reset = False
-        """Leave the instance Rebooting after a reset, as a restart that outlasts the step."""
 
-    def add_account(self, instance_id: str, name: str, password: str, region: str = "cn-hangzhou") -> None:
-        with self.lock:
-            self.instances.setdefault(instance_id, RdsInstance(region)).accounts[name] = RdsAccount(password)
-
-    def password_of(self, instance_id: str, name: str) -> str:
-        with self.lock:
-            return self.instances[instance_id].accounts[name].password
+    def actions(self) -> dict[str, Callable[[dict[str, str]], dict[str, Any]]]:
+        raise NotImplementedError
 
     # -- the wire --------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -98,11 +95,7 @@ class AlibabaRdsEmulator(EmulatorServer):
         if response is not None:
             self.record(action, params, "fault", fault)
             return response
-        handler = {
-            "ResetAccountPassword": self.reset_account_password,
-            "DescribeAccounts": self.describe_accounts,
-            "DescribeDBInstanceAttribute": self.describe_instance_attribute,
-        }.get(action)
+        handler = self.actions().get(action)
         try:
             if handler is None:
                 raise ProviderError("InvalidAction.NotFound", f"Specified api {action} is not found", 404)
@@ -119,7 +112,7 @@ class AlibabaRdsEmulator(EmulatorServer):
         status = error.status if error.status != 200 else 400
         document = {
             "RequestId": self.request_id(),
-            "HostId": "rds.aliyuncs.com",
+            "HostId": f"{self.product}.aliyuncs.com",
             "Code": error.code,
             "Message": error.message,
             "Recommend": "https://api.aliyun.com/troubleshoot",
@@ -187,7 +180,7 @@ class AlibabaRdsEmulator(EmulatorServer):
             raise ProviderError("SignatureDoesNotMatch", "Specified signature does not match our calculation.", 400)
         self._check_time_and_nonce(request.headers.get("x-acs-date", ""), request.headers.get("x-acs-signature-nonce"))
         self._check_token(match["id"], request.headers.get("x-acs-security-token"))
-        if request.headers.get("x-acs-version") != VERSION:
+        if request.headers.get("x-acs-version") != self.version:
             raise ProviderError("InvalidVersion", "Specified parameter Version is not valid.", 400)
         with self.lock:
             self.signatures.append("v3")
@@ -207,11 +200,41 @@ class AlibabaRdsEmulator(EmulatorServer):
             raise ProviderError("SignatureDoesNotMatch", "Specified signature does not match our calculation.", 400)
         self._check_time_and_nonce(params["Timestamp"], params.get("SignatureNonce"))
         self._check_token(params["AccessKeyId"], params.get("SecurityToken"))
-        if params["Version"] != VERSION:
+        if params["Version"] != self.version:
             raise ProviderError("InvalidVersion", "Specified parameter Version is not valid.", 400)
         with self.lock:
             self.signatures.append("v1")
         return params["Action"]
+
+
+class AlibabaRdsEmulator(AlibabaRpcEmulator):
+    product = "rds"
+    version = "2014-08-15"
+
+    def __init__(
+        self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
+    ) -> None:
+        super().__init__(keys, tokens, now)
+        self.instances: dict[str, RdsInstance] = {}
+        self.settle_reads = 0
+        """After a reset the account shows Unavailable to this many DescribeAccounts reads."""
+        self.reboot_after_reset = False
+        """Leave the instance Rebooting after a reset, as a restart that outlasts the step."""
+
+    def add_account(self, instance_id: str, name: str, password: str, region: str = "cn-hangzhou") -> None:
+        with self.lock:
+            self.instances.setdefault(instance_id, RdsInstance(region)).accounts[name] = RdsAccount(password)
+
+    def password_of(self, instance_id: str, name: str) -> str:
+        with self.lock:
+            return self.instances[instance_id].accounts[name].password
+
+    def actions(self) -> dict[str, Callable[[dict[str, str]], dict[str, Any]]]:
+        return {
+            "ResetAccountPassword": self.reset_account_password,
+            "DescribeAccounts": self.describe_accounts,
+            "DescribeDBInstanceAttribute": self.describe_instance_attribute,
+        }
 
     # -- actions ---------------------------------------------------------------------------------------
     def _instance(self, params: dict[str, str], missing: str) -> RdsInstance:
@@ -285,3 +308,122 @@ class AlibabaRdsEmulator(EmulatorServer):
                 "EngineVersion": "8.0",
             }
             return {"Items": {"DBInstanceAttribute": [attribute]}}
+
+
+@dataclass
+class PolarAccount:
+    password: str
+    status: str = "Available"
+    lock_state: str = "UnLock"
+    account_type: str = "Normal"
+
+
+@dataclass
+class PolarCluster:
+    region: str
+    status: str = "Running"
+    lock_mode: str = "Unlock"
+    db_type: str = "MySQL"
+    accounts: dict[str, PolarAccount] = field(default_factory=dict)
+
+
+class PolarDbEmulator(AlibabaRpcEmulator):
+    """PolarDB clusters: ``ModifyAccountPassword``, ``DescribeAccounts`` (a plain list) and
+    ``DescribeDBClusterAttribute``, with the password rules of the ModifyAccountPassword page. An account has no
+    status for a password being changed, so a late change is visible only to a login."""
+
+    product = "polardb"
+    version = "2017-08-01"
+
+    def __init__(
+        self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
+    ) -> None:
+        super().__init__(keys, tokens, now)
+        self.clusters: dict[str, PolarCluster] = {}
+
+    def add_account(self, instance_id: str, name: str, password: str, region: str = "cn-hangzhou") -> None:
+        with self.lock:
+            self.clusters.setdefault(instance_id, PolarCluster(region)).accounts[name] = PolarAccount(password)
+
+    def password_of(self, instance_id: str, name: str) -> str:
+        with self.lock:
+            return self.clusters[instance_id].accounts[name].password
+
+    def actions(self) -> dict[str, Callable[[dict[str, str]], dict[str, Any]]]:
+        return {
+            "ModifyAccountPassword": self.modify_account_password,
+            "DescribeAccounts": self.describe_accounts,
+            "DescribeDBClusterAttribute": self.describe_cluster_attribute,
+        }
+
+    def _cluster(self, params: dict[str, str]) -> PolarCluster:
+        cluster_id = params.get("DBClusterId")
+        if not cluster_id:
+            raise ProviderError("MissingParameter", "DBClusterId is mandatory for this action.", 400)
+        if not re.fullmatch(r"pc-[a-z0-9]+", cluster_id):
+            raise ProviderError("InvalidDBClusterId.Malformed", "The specified DBClusterId is not valid.", 404)
+        cluster = self.clusters.get(cluster_id)
+        if cluster is None:
+            raise ProviderError("InvalidDBClusterId.NotFound", "The DBInstanceId provided does not exist.", 404)
+        return cluster
+
+    def modify_account_password(self, params: dict[str, str]) -> dict[str, Any]:
+        with self.lock:
+            cluster = self._cluster(params)
+            name, password = params.get("AccountName"), params.get("NewAccountPassword")
+            if not name or password is None:
+                raise ProviderError("MissingParameter", "AccountName and NewAccountPassword are mandatory.", 400)
+            if cluster.status != "Running":
+                raise ProviderError("OperationDenied.DBClusterStatus", "The cluster's status does not allow it.", 403)
+            account = cluster.accounts.get(name)
+            if account is None:
+                raise ProviderError("InvalidAccountName.NotFound", "The specified account does not exist.", 404)
+            classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits, SYMBOLS)
+            allowed = all(any(c in group for group in classes) for c in password)
+            present = sum(any(c in group for c in password) for group in classes)
+            if not 8 <= len(password) <= 32 or not allowed or present < 3:
+                raise ProviderError("InvalidAccountPassword.Malformed", "The specified password is not valid.", 400)
+            account.password = password
+            self.apply_to_database(params["DBClusterId"], name, password)
+            return {}
+
+    def describe_accounts(self, params: dict[str, str]) -> dict[str, Any]:
+        with self.lock:
+            cluster = self._cluster(params)
+            page_size = int(params.get("PageSize", "30"))
+            page_number = int(params.get("PageNumber", "1"))
+            if page_size not in (30, 50, 100) or page_number < 1:
+                raise ProviderError("InvalidParameter", "PageSize must be 30, 50 or 100.", 400)
+            wanted = params.get("AccountName")
+            names = [n for n in sorted(cluster.accounts) if not wanted or n == wanted]
+            page = names[(page_number - 1) * page_size : page_number * page_size]
+            listed = []
+            for name in page:
+                account = cluster.accounts[name]
+                listed.append(
+                    {
+                        "AccountName": name,
+                        "AccountStatus": account.status,
+                        "AccountType": account.account_type,
+                        "AccountLockState": account.lock_state,
+                        "AccountDescription": "",
+                        "AccountPasswordValidTime": "",
+                        "DatabasePrivileges": [],
+                    }
+                )
+            return {"Accounts": listed, "PageNumber": page_number, "PageRecordCount": len(listed)}
+
+    def describe_cluster_attribute(self, params: dict[str, str]) -> dict[str, Any]:
+        with self.lock:
+            cluster = self._cluster(params)
+            return {
+                "DBClusterId": params["DBClusterId"],
+                "DBClusterStatus": cluster.status,
+                "LockMode": cluster.lock_mode,
+                "DBType": cluster.db_type,
+                "DBVersion": "8.0",
+                "Engine": "POLARDB",
+                "RegionId": cluster.region,
+                "DeletionLock": 0,
+                "DBNodes": [],
+            }

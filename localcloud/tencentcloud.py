@@ -1,6 +1,11 @@
-"""TencentDB for PostgreSQL API 3.0 emulator: TC3-HMAC-SHA256 checked against the keys it knows (with the
-5-minute skew window and session tokens), instances and accounts kept in memory, the documented password
-rules enforced, the documented error envelope (HTTP 200 with ``Response.Error``) returned.
+"""Tencent Cloud API 3.0 emulators: TC3-HMAC-SHA256 checked against the keys it knows (with the 5-minute skew
+window and session tokens), instances and accounts kept in memory, the documented password rules enforced, the
+documented error envelope (HTTP 200 with ``Response.Error``) returned.
+
+- :class:`TencentPostgresEmulator`: TencentDB for PostgreSQL (``postgres`` 2017-03-12).
+- :class:`TencentMysqlEmulator`: TencentDB for MySQL (``cdb`` 2017-03-20), whose password change runs as a task
+  that stays RUNNING for :attr:`~TencentMysqlEmulator.task_polls` reads (or :attr:`~TencentMysqlEmulator.task_seconds`)
+  and changes the password only when it succeeds.
 
 The signature check here is written apart from the library's signer on purpose: the official SDK is driven
 against it in the tests, so a mistake in either shows.
@@ -13,6 +18,7 @@ import hmac
 import json
 import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,7 +49,12 @@ class Instance:
     accounts: dict[str, Account] = field(default_factory=dict)
 
 
-class TencentPostgresEmulator(EmulatorServer):
+class TencentApiEmulator(EmulatorServer):
+    """One API 3.0 service at one version: authentication, the envelope, faults; subclasses add the actions."""
+
+    service = ""
+    version = ""
+
     def __init__(
         self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
     ):
@@ -51,19 +62,9 @@ class TencentPostgresEmulator(EmulatorServer):
         self.keys = keys
         self.tokens = tokens or {}
         self.now = now
-        self.instances: dict[str, Instance] = {}
-        self.settle_reads = 0
-        """After a reset the account shows "resetting password" to this many DescribeAccounts reads."""
-        self.forget_after_reset = False
-        """Drop the account right after a reset, as if someone deleted it meanwhile."""
 
-    def add_account(self, instance_id: str, username: str, password: str, region: str = "ap-guangzhou") -> None:
-        with self.lock:
-            self.instances.setdefault(instance_id, Instance(region)).accounts[username] = Account(password)
-
-    def password_of(self, instance_id: str, username: str) -> str:
-        with self.lock:
-            return self.instances[instance_id].accounts[username].password
+    def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+        raise NotImplementedError
 
     # -- the wire --------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -83,11 +84,9 @@ class TencentPostgresEmulator(EmulatorServer):
         if response is not None:
             self.record(action, params, "fault", fault)
             return response
-        handler = {"ResetAccountPassword": self.reset_account_password, "DescribeAccounts": self.describe_accounts}.get(
-            action
-        )
+        handler = self.actions().get(action)
         if handler is None:
-            return self.error_response(ProviderError("InvalidAction", f"{action} is not an action of postgres"))
+            return self.error_response(ProviderError("InvalidAction", f"{action} is not an action of {self.service}"))
         try:
             result = handler(params)
         except ProviderError as error:
@@ -118,7 +117,7 @@ class TencentPostgresEmulator(EmulatorServer):
         if abs(self.now() - timestamp) > SKEW_S:
             raise ProviderError("AuthFailure.SignatureExpire", "signature expired")
         date = datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d")
-        if match["date"] != date or match["service"] != "postgres":
+        if match["date"] != date or match["service"] != self.service:
             raise ProviderError("AuthFailure.InvalidAuthorization", "credential scope does not match")
         secret_key = self.keys.get(match["id"])
         if secret_key is None:
@@ -136,19 +135,47 @@ class TencentPostgresEmulator(EmulatorServer):
                 hashlib.sha256(request.body).hexdigest(),
             ]
         )
-        scope = f"{date}/postgres/tc3_request"
+        scope = f"{date}/{self.service}/tc3_request"
         to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
         key = ("TC3" + secret_key).encode()
-        for part in (date, "postgres", "tc3_request"):
+        for part in (date, self.service, "tc3_request"):
             key = hmac.new(key, part.encode(), hashlib.sha256).digest()
         if not hmac.compare_digest(hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest(), match["signature"]):
             raise ProviderError("AuthFailure.SignatureFailure", "signature does not match")
         expected_token = self.tokens.get(match["id"])
         if expected_token is not None and request.headers.get("x-tc-token") != expected_token:
             raise ProviderError("AuthFailure.TokenFailure", "token is invalid")
-        if request.headers.get("x-tc-version") != "2017-03-12":
+        if request.headers.get("x-tc-version") != self.version:
             raise ProviderError("NoSuchVersion", "version not found")
+        if not request.headers.get("x-tc-region"):
+            raise ProviderError("MissingParameter", "The request is missing a required parameter `Region`.")
         return request.headers.get("x-tc-action", "")
+
+
+class TencentPostgresEmulator(TencentApiEmulator):
+    service = "postgres"
+    version = "2017-03-12"
+
+    def __init__(
+        self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
+    ):
+        super().__init__(keys, tokens, now)
+        self.instances: dict[str, Instance] = {}
+        self.settle_reads = 0
+        """After a reset the account shows "resetting password" to this many DescribeAccounts reads."""
+        self.forget_after_reset = False
+        """Drop the account right after a reset, as if someone deleted it meanwhile."""
+
+    def add_account(self, instance_id: str, username: str, password: str, region: str = "ap-guangzhou") -> None:
+        with self.lock:
+            self.instances.setdefault(instance_id, Instance(region)).accounts[username] = Account(password)
+
+    def password_of(self, instance_id: str, username: str) -> str:
+        with self.lock:
+            return self.instances[instance_id].accounts[username].password
+
+    def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+        return {"ResetAccountPassword": self.reset_account_password, "DescribeAccounts": self.describe_accounts}
 
     # -- actions ---------------------------------------------------------------------------------------
     def _instance(self, params: dict[str, Any]) -> Instance:
@@ -213,3 +240,168 @@ class TencentPostgresEmulator(EmulatorServer):
                     }
                 )
             return {"TotalCount": len(instance.accounts), "Details": details}
+
+
+CDB_SYMBOLS = "_+-&=!@#$%^*()"
+TASK_FINAL = ("SUCCESS", "FAILED", "KILLED", "REMOVED")
+
+
+@dataclass
+class MysqlAccount:
+    password: str
+
+
+@dataclass
+class Task:
+    instance_id: str
+    accounts: list[tuple[str, str]]
+    password: str
+    polls_left: int
+    ends: float
+    outcome: str
+    status: str = "RUNNING"
+
+
+@dataclass
+class MysqlInstance:
+    region: str
+    accounts: dict[tuple[str, str], MysqlAccount] = field(default_factory=dict)
+
+
+class TencentMysqlEmulator(TencentApiEmulator):
+    """TencentDB for MySQL: ``ModifyAccountPassword`` starts a task; the password changes when it succeeds."""
+
+    service = "cdb"
+    version = "2017-03-20"
+
+    def __init__(
+        self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
+    ):
+        super().__init__(keys, tokens, now)
+        self.instances: dict[str, MysqlInstance] = {}
+        self.tasks: dict[str, Task] = {}
+        self.task_polls = 1
+        """DescribeAsyncRequestInfo reads of a task that still find it RUNNING."""
+        self.task_seconds = 5.0
+        """A task also finishes this long after it started, whether or not anyone asks."""
+        self.task_outcomes: list[str] = []
+        """How the next tasks end (FAILED, KILLED, …), one each, in order; SUCCESS when empty."""
+
+    def add_account(
+        self, instance_id: str, username: str, password: str, region: str = "ap-guangzhou", host: str = "%"
+    ) -> None:
+        with self.lock:
+            self.instances.setdefault(instance_id, MysqlInstance(region)).accounts[(username, host)] = MysqlAccount(
+                password
+            )
+
+    def password_of(self, instance_id: str, username: str, host: str = "%") -> str:
+        with self.lock:
+            return self.instances[instance_id].accounts[(username, host)].password
+
+    def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+        return {
+            "ModifyAccountPassword": self.modify_account_password,
+            "DescribeAsyncRequestInfo": self.describe_async_request_info,
+            "DescribeAccounts": self.describe_accounts,
+        }
+
+    def _instance(self, params: dict[str, Any]) -> MysqlInstance:
+        instance_id = params.get("InstanceId")
+        if not isinstance(instance_id, str):
+            raise ProviderError("MissingParameter", "InstanceId is required")
+        instance = self.instances.get(instance_id)
+        if instance is None:
+            raise ProviderError("ResourceNotFound.CdbInstanceNotFoundError", "The instance was not found.")
+        return instance
+
+    def _advance(self, task: Task, polled: bool) -> None:
+        """Let the task run: it finishes after its polls or its time, and only then changes the password."""
+        if task.status != "RUNNING":
+            return
+        if polled:
+            task.polls_left -= 1
+        if task.polls_left >= 0 and self.now() < task.ends:
+            return
+        task.status = task.outcome
+        if task.outcome == "SUCCESS":
+            instance = self.instances[task.instance_id]
+            for user, host in task.accounts:
+                instance.accounts[(user, host)].password = task.password
+                self.apply_to_database(task.instance_id, user, task.password)
+
+    def _running(self, instance_id: str) -> Task | None:
+        for task in self.tasks.values():
+            self._advance(task, polled=False)
+            if task.instance_id == instance_id and task.status == "RUNNING":
+                return task
+        return None
+
+    def modify_account_password(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            instance = self._instance(params)
+            password, accounts = params.get("NewPassword"), params.get("Accounts")
+            if not isinstance(password, str) or not isinstance(accounts, list) or not accounts:
+                raise ProviderError("MissingParameter.AccountMissingParameterError", "NewPassword and Accounts")
+            wanted = []
+            for item in accounts:
+                if not isinstance(item, dict) or not isinstance(item.get("User"), str):
+                    raise ProviderError("MissingParameter.AccountMissingParameterError", "each account needs User")
+                key = (item["User"], item.get("Host", "%"))
+                if key not in instance.accounts:
+                    raise ProviderError("InvalidParameterValue.UserNotExistError", "The account does not exist.")
+                wanted.append(key)
+            if not 8 <= len(password) <= 64:
+                raise ProviderError("InvalidParameterValue.AccountPasswordLengthError", "Invalid password length.")
+            if not all(c.isascii() and (c.isalnum() or c in CDB_SYMBOLS) for c in password):
+                raise ProviderError("InvalidParameterValue.AccountPasswordCharacterError", "Invalid characters.")
+            kinds = (str.isalpha, str.isdigit, lambda c: c in CDB_SYMBOLS)
+            if sum(any(map(kind, password)) for kind in kinds) < 2:
+                raise ProviderError(
+                    "InvalidParameterValue.AccountPasswordRuleError",
+                    f"The password must mix two of letters, digits and {CDB_SYMBOLS}, 8-64 characters.",
+                )
+            if self._running(params["InstanceId"]) is not None:
+                raise ProviderError("FailedOperation.StatusConflict", "Task status conflict.")
+            task_id = f"async-{uuid.uuid4().hex[:16]}"
+            outcome = self.task_outcomes.pop(0) if self.task_outcomes else "SUCCESS"
+            self.tasks[task_id] = Task(
+                params["InstanceId"], wanted, password, self.task_polls, self.now() + self.task_seconds, outcome
+            )
+            return {"AsyncRequestId": task_id}
+
+    def describe_async_request_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            task = self.tasks.get(str(params.get("AsyncRequestId")))
+            if task is None:
+                raise ProviderError("InvalidParameter.InvalidAsyncRequestId", "The async task does not exist.")
+            self._advance(task, polled=True)
+            return {"Status": task.status, "Info": "" if task.status == "RUNNING" else f"task {task.status.lower()}"}
+
+    def settle_tasks(self) -> None:
+        """Finish every running task now (as if its time had come)."""
+        with self.lock:
+            for task in self.tasks.values():
+                task.ends = 0.0
+                self._advance(task, polled=False)
+
+    def describe_accounts(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            instance = self._instance(params)
+            limit, offset = int(params.get("Limit", 20)), int(params.get("Offset", 0))
+            if not 1 <= limit <= 100 or offset < 0:
+                raise ProviderError("InvalidParameterValue.InvalidParameterValueError", "Limit or Offset out of range")
+            items = [
+                {
+                    "User": user,
+                    "Host": host,
+                    "Notes": "",
+                    "ModifyTime": "2024-01-01 00:00:00",
+                    "ModifyPasswordTime": "2024-01-01 00:00:00",
+                    "CreateTime": "2024-01-01 00:00:00",
+                    "MaxUserConnections": 0,
+                    "OpenCam": False,
+                }
+                for user, host in sorted(instance.accounts)[offset : offset + limit]
+            ]
+            return {"TotalCount": len(instance.accounts), "Items": items}

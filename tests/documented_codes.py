@@ -109,3 +109,82 @@ ALIBABA_COMMON_CODES = [
     "ServiceUnavailable",
     "UnknownError",
 ]
+
+# TencentDB for MySQL (cdb 2017-03-20): the SDK's error lists for ModifyAccountPassword, DescribeAsyncRequestInfo and
+# DescribeAccounts (tencentcloud-sdk-go cdb client.go, meanings from tencentcloud-sdk-python-cdb errorcodes.py).
+TENCENT_MYSQL_CODES = [
+    "FailedOperation.CreateAccountError",
+    "FailedOperation.GetPrivilegeError",
+    "FailedOperation.PrivilegeDataIllegal",
+    "FailedOperation.ResponseValueError",
+    "FailedOperation.StartFlowError",
+    "FailedOperation.StatusConflict",
+    "FailedOperation.SubmitAsyncTaskError",
+    "InternalError.InternalAssertError",
+    "InternalError.InternalRequestError",
+    "InternalError.RegexpCompileError",
+    "InternalError.UnknownError",
+    "InvalidParameter",
+    "InvalidParameter.InstanceNotFound",
+    "InvalidParameterValue.AccountDescriptionCharacterError",
+    "InvalidParameterValue.AccountDescriptionLengthError",
+    "InvalidParameterValue.AccountHostRuleError",
+    "InvalidParameterValue.AccountPasswordCharacterError",
+    "InvalidParameterValue.AccountPasswordLengthError",
+    "InvalidParameterValue.AccountPasswordRuleError",
+    "InvalidParameterValue.DataConvertError",
+    "InvalidParameterValue.UserNameRuleError",
+    "InvalidParameterValue.UserNotExistError",
+    "InvalidParameterValue.VerifyAccountNoRootError",
+    "InvalidParameterValue.VerifyAccountPasswordError",
+    "InvalidParameterValue.VerifyAccountPrivError",
+    "MissingParameter.AccountMissingParameterError",
+    "OperationDenied.DeleteRootAccountError",
+    "OperationDenied.InstTypeNotSupport",
+    "OperationDenied.NotSupportModifyLocalRootHostError",
+    "OperationDenied.WrongPassword",
+    "ResourceNotFound.CdbInstanceNotFoundError",
+    "UnsupportedOperation.PrivilegesUnsupportedError",
+    # DescribeAsyncRequestInfo
+    "CdbError.TaskError",
+    "InternalError.FtpError",
+    "InternalError.UndefinedError",
+    "InvalidParameter.InvalidAsyncRequestId",
+    "OperationDenied",
+    "OperationDenied.UserHasNoStrategy",
+    # DescribeAccounts, beyond the ModifyAccountPassword list
+    "FailedOperation.DBOperationActionError",
+    "FailedOperation.InstanceQueryError",
+    "InternalError.CdbError",
+    "InternalError.HttpError",
+    "InternalError.InternalHttpServerError",
+    "InvalidParameter.ControllerNotFoundError",
+    "InvalidParameterValue.InvalidParameterValueError",
+    "OperationDenied.OperationDeniedError",
+    "ResourceNotFound.InstanceNotFundError",
+    "UnsupportedOperation",
+]
+
+# PolarDB (polardb 2017-08-01): the ModifyAccountPassword and ResetAccountPassword pages, and the codes documented
+# for PolarDB accounts elsewhere (ResetAccount; the ones the Terraform provider retries on).
+POLARDB_CODES = {
+    "EngineMigration.ActionDisabled": 400,
+    "LockTimeout": 400,
+    "InvalidAccountPassword.Malformed": 400,
+    "InvalidDBCluster.NotFound": 404,
+    "InvalidDBClusterId.Malformed": 404,
+    "InvalidDBClusterId.NotFound": 404,
+    "InvalidAccountName.NotFound": 404,
+    "InvalidAccountName.Malformed": 400,
+    "ConcurrentTaskExceeded": 403,
+    "OperationDenied.DBClusterStatus": 400,
+    "OperationDenied.DBStatus": 400,
+}
+
+DOCUMENTED = {
+    "tencentcloud-postgres": [*TENCENT_SEED_CODES, *TENCENT_COMMON_CODES],
+    "alibabacloud-rds": [*ALIBABA_SEED_CODES, *ALIBABA_COMMON_CODES],
+    "tencentcloud-mysql": [*TENCENT_MYSQL_CODES, *TENCENT_COMMON_CODES],
+    "alibabacloud-polardb": [*POLARDB_CODES, *ALIBABA_COMMON_CODES],
+}
+"""Every code a provider's table must list, by provider: its own documents and its cloud's common codes."""

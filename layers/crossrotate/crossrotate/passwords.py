@@ -15,6 +15,7 @@ from .errors import own
 LOWER = string.ascii_lowercase
 UPPER = string.ascii_uppercase
 DIGITS = string.digits
+DEFAULT_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class PasswordPolicy:
     max_length: int
     symbols: str
     classes_required: int
+    """How many of lower-case, upper-case, digits and symbols a password must mix (a provider that counts
+    "letters" as one kind is given the number that its rule implies at the least)."""
     forbidden_first: str = ""
 
     @property
@@ -37,9 +40,10 @@ class PasswordPolicy:
         return "".join(self.classes)
 
     def length_from(self, configured: str | None) -> int:
-        """The length to generate: ``PASSWORD_LENGTH`` when set (it must fit the policy), else the maximum."""
+        """The length to generate: ``PASSWORD_LENGTH`` when set (it must fit the policy), else 32 (or the
+        provider's maximum, if lower)."""
         if configured is None or configured == "":
-            return self.max_length
+            return min(DEFAULT_LENGTH, self.max_length)
         try:
             length = int(configured)
         except ValueError:

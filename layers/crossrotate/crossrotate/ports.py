@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from .errors import RotationError
 from .secret import DatabaseSecret
 
 CURRENT = "AWSCURRENT"
@@ -94,16 +95,18 @@ class AccountState:
 
 @dataclass(frozen=True)
 class TaskState:
-    """A provider's background task, for a reset that completes only when its task does."""
+    """A provider's background task, for a reset that completes only when its task does: ``done`` (it succeeded),
+    or ended without success (``failure``, classified by the provider's table), or neither yet."""
 
     done: bool
     status: str
+    failure: RotationError | None = None
 
 
 @dataclass(frozen=True)
 class ResetReceipt:
     """The provider's answer to a reset: its request id, and for a reset that runs as a background task, how to
-    read the task's state (which raises a classified error when the task ended without success)."""
+    read the task's state."""
 
     request_id: str | None
     poll: Callable[[], TaskState] | None = None

@@ -150,13 +150,15 @@ def set_password(account: DatabaseSecret, deps: Dependencies) -> None:
 
 
 def _wait_for_task(account: DatabaseSecret, poll: Callable[[], TaskState], deps: Dependencies) -> None:
-    """Poll the reset's task until it is done; a task that ended without success raises (classified by the
-    provider's table); one still running at the deadline is retryable, and a later setSecret sends the same
-    password again."""
+    """Poll the reset's task until it succeeded. A task that ended without success raises its classified failure
+    (a retryable one is retried by the next setSecret, with a new task and the same password); one still running
+    at the deadline is ResetNotApplied (retryable)."""
     while True:
         state = with_retries(
             poll, clock=deps.clock, deadline=deps.deadline, what="reset task", provider=account.provider
         )
+        if state.failure is not None:
+            raise state.failure
         if state.done:
             return
         if deps.clock.monotonic() + deps.settle_poll > deps.deadline:

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 from .errors import own
 from .provider import ProviderSpec
-from .providers.alibabacloud import rds
-from .providers.tencentcloud import postgres
+from .providers.alibabacloud import polardb, rds
+from .providers.tencentcloud import mysql, postgres
 from .secret import DatabaseSecret, parse_secret
 
 PROVIDERS: Mapping[str, ProviderSpec] = {
@@ -20,6 +20,8 @@ PROVIDERS: Mapping[str, ProviderSpec] = {
     for spec in (
         postgres.SPEC,
         rds.SPEC,
+        mysql.SPEC,
+        polardb.SPEC,
     )
 }
 

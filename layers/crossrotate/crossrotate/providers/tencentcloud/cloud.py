@@ -15,6 +15,8 @@ from ...provider import Cloud, api_key_fields
 CLOUD = Cloud(name="tencentcloud", variable_prefix="TENCENTCLOUD")
 
 COMMON: dict[str, Entry] = {
+    "AuthFailure.UnauthorizedOperation": (FATAL, "Authentication failed: the CAM policy does not allow the action"),
+    "InvalidParameter": (FATAL, "Parameter error"),
     "AuthFailure.InvalidAuthorization": (FATAL, "The Authorization header is malformed"),
     "AuthFailure.InvalidSecretId": (FATAL, "The SecretId is not a valid key"),
     "AuthFailure.MFAFailure": (FATAL, "MFA is required"),

@@ -18,7 +18,6 @@ from ..cloud import CLOUD, error_table
 NAME = "tencentcloud-postgres"
 
 CODES: dict[str, Entry] = {
-    "AuthFailure.UnauthorizedOperation": (FATAL, "Authentication failed: the CAM policy does not allow the action"),
     "FailedOperation.CamSigAndAuthError": (
         RETRYABLE,
         "Authentication failed. Please try again later. Judgement: the documentation says to retry; a wrong key "
@@ -43,7 +42,6 @@ CODES: dict[str, Entry] = {
     "InternalError.InternalHttpServerError": (RETRYABLE, "An exception occurred while executing the request"),
     "InternalError.SystemError": (RETRYABLE, "System error"),
     "InvalidAccountPassword": (FATAL, "Incorrect account password"),
-    "InvalidParameter": (FATAL, "Parameter error"),
     "InvalidParameterValue.AccountNotExistError": (FATAL, "The account does not exist"),
     "InvalidParameterValue.InstanceNotExist": (FATAL, "The current instance does not exist"),
     "InvalidParameterValue.InvalidParameterValueError": (FATAL, "Incorrect parameter value"),

@@ -1,0 +1,55 @@
+"""PolarDB API (2017-08-01) for one cluster account: ModifyAccountPassword, and DescribeDBClusterAttribute with
+DescribeAccounts for the account's state."""
+
+from __future__ import annotations
+
+from ....ports import AccountState, ResetReceipt
+from ....provider import ClientConfig
+from ..api import AlibabaRpcApi, default_endpoint
+from . import SPEC
+
+VERSION = "2017-08-01"
+# Regions the official SDK's endpoint map (alibabacloud-polardb20170801 9.2.1) sends to polardb.aliyuncs.com.
+CENTRAL_REGIONS = (
+    "cn-qingdao", "cn-beijing", "cn-wulanchabu", "cn-hangzhou", "cn-shanghai", "cn-heyuan", "cn-hangzhou-finance",
+    "ap-northeast-2-pop", "cn-beijing-finance-1", "cn-beijing-finance-pop", "cn-beijing-gov-1", "cn-edge-1",
+    "cn-fujian", "cn-hongkong-finance-pop", "cn-shanghai-inner", "cn-shenzhen-inner", "cn-wuhan", "cn-yushanfang",
+    "cn-zhangbei", "eu-west-1-oxs", "rus-west-1-pop",
+)  # fmt: skip
+GONE_FOR_GOOD = frozenset({"Deleting", "Deleted"})
+
+
+class PolarDbApi(AlibabaRpcApi):
+    """:class:`~crossrotate.ports.ProviderApi` for one PolarDB cluster account."""
+
+    def __init__(self, config: ClientConfig) -> None:
+        endpoint = default_endpoint("polardb", config.account.region, CENTRAL_REGIONS)
+        super().__init__(config, endpoint, VERSION, SPEC.errors)
+
+    def reset_password(self, password: str) -> ResetReceipt:
+        params = {
+            "DBClusterId": self.account.instance_id,
+            "AccountName": self.account.username,
+            "NewAccountPassword": password,
+        }
+        return ResetReceipt(self.call("ModifyAccountPassword", params, sensitive=(password,)).get("RequestId"))
+
+    def account_state(self) -> AccountState:
+        """The cluster must be running and unlocked, and the account Available and not locked."""
+        cluster = self.call("DescribeDBClusterAttribute", {"DBClusterId": self.account.instance_id})
+        status, lock = cluster.get("DBClusterStatus", "Unknown"), cluster.get("LockMode", "Unlock")
+        if lock != "Unlock":
+            return AccountState(exists=True, usable=False, settling=False, status=f"on a cluster locked ({lock})")
+        if status != "Running":
+            settling = status not in GONE_FOR_GOOD
+            return AccountState(exists=True, usable=False, settling=settling, status=f"on a cluster {status}")
+        params = {"DBClusterId": self.account.instance_id, "AccountName": self.account.username}
+        for account in self.call("DescribeAccounts", params).get("Accounts") or []:
+            if isinstance(account, dict) and account.get("AccountName") == self.account.username:
+                if account.get("AccountLockState", "UnLock") != "UnLock":
+                    return AccountState(exists=True, usable=False, settling=False, status="locked")
+                state = str(account.get("AccountStatus"))
+                return AccountState(
+                    exists=True, usable=state == "Available", settling=state == "Creating", status=state
+                )
+        return AccountState(exists=False, usable=False, settling=False, status="absent")

@@ -1,0 +1,68 @@
+"""TencentDB for MySQL API (``cdb`` 2017-03-20) for one account (``user@host``): ModifyAccountPassword starts a
+task, DescribeAsyncRequestInfo follows it, DescribeAccounts says whether the account exists."""
+
+from __future__ import annotations
+
+from ....errors import redact, transport_error
+from ....ports import AccountState, ResetReceipt, TaskState
+from ....provider import ClientConfig
+from ..api import TencentApi
+from . import SPEC
+
+VERSION = "2017-03-20"
+PAGE = 100
+MAX_PAGES = 50
+ENDED_WITHOUT_SUCCESS = {"FAILED": "Task.Failed", "KILLED": "Task.Killed", "REMOVED": "Task.Removed"}
+"""Final statuses other than SUCCESS; INITIAL, RUNNING, PAUSED, UNDEFINED (and any other) mean: not yet."""
+
+
+class TencentMysqlApi(TencentApi):
+    """:class:`~crossrotate.ports.ProviderApi` for one TencentDB for MySQL account."""
+
+    def __init__(self, config: ClientConfig) -> None:
+        super().__init__(config, "cdb", VERSION, SPEC.errors)
+        self.host = config.account.options["account_host"]
+
+    def reset_password(self, password: str) -> ResetReceipt:
+        """Start the task that sets the password; the receipt's poll follows it (one account per call, so a
+        failed task leaves no account half-changed)."""
+        params = {
+            "InstanceId": self.account.instance_id,
+            "NewPassword": password,
+            "Accounts": [{"User": self.account.username, "Host": self.host}],
+        }
+        body = self.call("ModifyAccountPassword", params, sensitive=(password,))
+        task = body.get("AsyncRequestId")
+        if not isinstance(task, str) or not task:
+            raise transport_error(
+                SPEC.name, "Transport.BadResponse", "ModifyAccountPassword returned no AsyncRequestId"
+            )
+        return ResetReceipt(body.get("RequestId"), poll=lambda: self.task_state(task, password))
+
+    def task_state(self, task: str, password: str) -> TaskState:
+        """The task's state; one that ended without success carries its classified ``Task.*`` failure."""
+        body = self.call("DescribeAsyncRequestInfo", {"AsyncRequestId": task}, sensitive=(password,))
+        status = str(body.get("Status") or "UNKNOWN")
+        failure = None
+        if status in ENDED_WITHOUT_SUCCESS:
+            info = redact(str(body.get("Info") or ""), (password, self.credentials.secret_key))
+            failure = self.errors.error(
+                ENDED_WITHOUT_SUCCESS[status], f"task {task} ended {status}: {info}", request_id=body.get("RequestId")
+            )
+        return TaskState(done=status == "SUCCESS", status=status, failure=failure)
+
+    def account_state(self) -> AccountState:
+        """Listed (``User`` and ``Host`` both match) or not: cdb gives an account no status of its own."""
+        for page in range(MAX_PAGES):
+            params = {"InstanceId": self.account.instance_id, "Limit": PAGE, "Offset": page * PAGE}
+            body = self.call("DescribeAccounts", params)
+            items = body.get("Items") or []
+            for item in items:
+                if isinstance(item, dict) and (item.get("User"), item.get("Host")) == (
+                    self.account.username,
+                    self.host,
+                ):
+                    return AccountState(exists=True, usable=True, settling=False, status="listed")
+            if len(items) < PAGE or (page + 1) * PAGE >= int(body.get("TotalCount") or 0):
+                break
+        return AccountState(exists=False, usable=False, settling=False, status="absent")

@@ -1,0 +1,192 @@
+"""The contract every provider in the registry passes, unchanged: a provider added to the registry is held to it at
+once (and fails here until localcloud has a kit for it).
+
+For each provider: its registry record and its stand-in agree; every documented error code is classified with its
+reason; bad secret fields are a classified error that changes nothing; a rotation through the handler round-trips
+against its emulator (signatures checked there) with one reset carrying the pending password; failures are
+classified as its table says; and a rotation proven by logging in to a real database. The fault schedules over
+every provider are in tests/integration/test_fault_schedules.py.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import VirtualClock
+from documented_codes import DOCUMENTED
+
+from crossrotate import runtime
+from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
+from crossrotate.protocol import StepRequest, run_step
+from crossrotate.providers.http import close_shared_client
+from crossrotate.registry import PROVIDERS
+from crossrotate.secret import ENGINES
+from localcloud.cloud import KITS, Account, LocalCloud
+from localcloud.databases import MariaDbServer, PostgresServer, logs_in
+from localcloud.secretsmanager import LambdaContext, Rotation
+
+NAMES = sorted(PROVIDERS)
+
+
+@pytest.fixture(scope="session")
+def cloud(secrets_manager: None) -> Iterator[LocalCloud]:
+    from app import lambda_handler
+
+    local = LocalCloud(invoke=lambda event: lambda_handler(event, LambdaContext())).start(
+        apply_env=False, secrets_manager=False
+    )
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+def local(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
+    """The session's local cloud, its environment applied for this test, faults cleared afterwards."""
+    for name, value in cloud.env.items():
+        monkeypatch.setenv(name, value)
+    yield cloud
+    for emulator in cloud.emulators.values():
+        emulator.clear_faults()
+        emulator.propagation_delay = 0.0
+    close_shared_client()
+
+
+def step(rotation: Rotation, name: str, clock: VirtualClock) -> None:
+    run_step(
+        StepRequest(name, rotation.secret_id, rotation.token, None), runtime.dependencies(LambdaContext(), clock=clock)
+    )
+
+
+@pytest.mark.parametrize("provider", NAMES)
+def test_the_registry_record_and_the_stand_in_agree(provider: str) -> None:
+    spec, kit = PROVIDERS[provider], KITS[provider]
+    assert spec.name == provider
+    assert spec.instance_id.match(kit.new_instance_id())
+    assert spec.engine in ENGINES
+    assert spec.reset in ("synchronous", "polled")
+    assert spec.actions
+    assert all(action.split(":", 1)[1] in kit.calls for action in spec.actions)
+    policy = spec.password_policy
+    assert policy.violations(policy.generate(policy.length_from(None))) == []
+
+
+@pytest.mark.parametrize("provider", NAMES)
+def test_every_documented_code_is_classified_with_its_reason(provider: str) -> None:
+    table = PROVIDERS[provider].errors
+    assert table.provider == provider
+    for code in DOCUMENTED[provider]:
+        verdict = table.classify(code)
+        assert not verdict.unclassified, code
+        assert verdict.reason.strip(), code
+    assert table.classify("Throttling.SomethingNew", http_status=429).unclassified
+
+
+@pytest.mark.parametrize("provider", NAMES)
+def test_a_rotation_round_trips_through_the_handler(provider: str, local: LocalCloud) -> None:
+    account = local.account(provider, note="carried over")
+    rotation = local.driver.rotate(account.secret_id)
+    current = local.driver.value(account.secret_id)
+    assert local.driver.version_with(account.secret_id, "AWSCURRENT") == rotation.token
+    assert local.password_of(account) == current["password"] != account.old_password
+    assert local.resets(account) == [current["password"]]
+    assert local.driver.value(account.secret_id, "AWSPREVIOUS")["password"] == account.old_password
+    assert current["note"] == "carried over"
+    assert PROVIDERS[provider].password_policy.violations(current["password"]) == []
+
+
+@pytest.mark.parametrize("provider", NAMES)
+def test_the_reset_is_complete_when_the_step_returns(provider: str, local: LocalCloud, clock: VirtualClock) -> None:
+    """A synchronous reset is in force when its call answers; a polled one, only when its task succeeded: either
+    way setSecret returns only once the provider holds the pending password."""
+    account = local.account(provider)
+    rotation = local.driver.start_rotation(account.secret_id)
+    step(rotation, "createSecret", clock)
+    step(rotation, "setSecret", clock)
+    pending = local.driver.value(account.secret_id, "AWSPENDING")["password"]
+    assert local.password_of(account) == pending
+
+
+def bad_documents(provider: str, account: Account) -> list[tuple[str, dict[str, Any]]]:
+    other = next(KITS[name] for name in NAMES if KITS[name].instance_prefix != KITS[provider].instance_prefix)
+    cases = [
+        ("another provider's instance id", {"instance_id": other.new_instance_id()}),
+        ("a host name as region", {"region": "evil.example.com"}),
+        ("an unknown engine", {"engine": "oracle"}),
+        ("a username of the wrong type", {"username": 7}),
+    ]
+    for key in PROVIDERS[provider].fields:
+        cases.append((f"a malformed {key}", {key: "not a valid value \n"}))
+    return cases
+
+
+@pytest.mark.parametrize("provider", NAMES)
+def test_bad_secret_fields_are_classified_and_change_nothing(provider: str, local: LocalCloud) -> None:
+    from app import lambda_handler
+
+    account = local.account(provider)
+    calls = len(local.emulators[provider].calls)
+    for label, change in bad_documents(provider, account):
+        document = {**local.driver.value(account.secret_id), **change}
+        local.driver.sm.put_secret_value(SecretId=account.secret_id, SecretString=json.dumps(document))
+        rotation = local.driver.start_rotation(account.secret_id)
+        labels = local.driver.versions(account.secret_id)
+        event = {"Step": "createSecret", "SecretId": account.secret_id, "ClientRequestToken": rotation.token}
+        with pytest.raises(FatalRotationError) as raised:
+            lambda_handler(event, LambdaContext())
+        assert raised.value.code == "InvalidSecret", label
+        assert local.driver.versions(account.secret_id) == labels, label
+        local.driver.sm.update_secret_version_stage(
+            SecretId=account.secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=rotation.token
+        )
+    assert len(local.emulators[provider].calls) == calls
+
+
+@pytest.mark.parametrize("provider", NAMES)
+@pytest.mark.parametrize("severity", ["retryable", "fatal"])
+def test_a_failed_reset_is_classified_by_the_table_and_changes_no_password(
+    provider: str, severity: str, local: LocalCloud, clock: VirtualClock
+) -> None:
+    kit = KITS[provider]
+    code = kit.retryable_code if severity == "retryable" else kit.fatal_code
+    account = local.account(provider)
+    rotation = local.driver.start_rotation(account.secret_id)
+    step(rotation, "createSecret", clock)
+    local.emulators[provider].inject("error", action=kit.reset_action, code=code, status=400, times=1000)
+    with pytest.raises(RotationError) as raised:
+        step(rotation, "setSecret", clock)
+    error = raised.value
+    assert (error.code, error.provider, error.retryable) == (code, provider, severity == "retryable")
+    assert isinstance(error, RetryableRotationError if severity == "retryable" else FatalRotationError)
+    assert error.request_id
+    assert len(local.resets(account)) == (5 if severity == "retryable" else 1)
+    assert local.password_of(account) == account.old_password
+
+
+@pytest.fixture(scope="module")
+def servers(
+    postgres_server: PostgresServer, mariadb_server: MariaDbServer
+) -> dict[str, PostgresServer | MariaDbServer]:
+    return {"postgres": postgres_server, "mysql": mariadb_server}
+
+
+@pytest.mark.parametrize("provider", NAMES)
+def test_a_rotation_is_proven_on_the_real_database(
+    provider: str, local: LocalCloud, servers: dict[str, PostgresServer | MariaDbServer]
+) -> None:
+    kit = KITS[provider]
+    server = servers[kit.engine]
+    username = f"u_{uuid.uuid4().hex[:10]}"  # one server serves every provider's accounts
+    account = local.account(provider, username, host="127.0.0.1", port=server.port, engine=kit.engine)
+    local.emulators[provider].back_with_database(
+        account.instance_id, account.username, account.old_password, server.admin_dsn
+    )
+    local.emulators[provider].propagation_delay = 0.2  # the database applies the change late
+    local.driver.rotate(account.secret_id)
+    local.emulators[provider].settle()
+    new_password = local.driver.value(account.secret_id)["password"]
+    assert logs_in(kit.engine, server.port, account.username, new_password, tls=True)
+    assert not logs_in(kit.engine, server.port, account.username, account.old_password, tls=True)
