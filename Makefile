@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest slow build bench table databases clean
+.PHONY: lock demo test test313 unit format lint typecheck pytest slow build bench table databases clean
 
 $(VENV)/.installed: requirements-dev.txt layers/crossrotate/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,18 @@ demo: $(VENV)/.installed
 	$(BIN)/python scripts/demo.py
 
 test: lint typecheck pytest
+
+# The same tests on Python 3.13, the Lambda runtime's version, in a virtualenv of its own.
+test313:
+	$(MAKE) pytest PYTHON="$$(bash scripts/python313)" VENV=.venv-313
+
+# The fast loop: the library's own tests and the provider contract, no database servers (under a minute).
+unit: $(VENV)/.installed
+	$(BIN)/pytest tests/unit tests/contract -m "not slow and not database"
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -34,13 +46,22 @@ build:
 
 # Timing-dependent, so never part of `make test` or CI. Writes its table into the README.
 bench: $(VENV)/.installed
-	$(BIN)/python scripts/bench.py --readme
+	$(BIN)/python scripts/bench.py --write
 
 databases:
 	bash scripts/install-databases.sh
+
+# The layer's pinned closure, resolved for Lambda (Python 3.13, arm64) from layers/crossrotate/requirements.in.
+# Left out: what the Lambda runtime ships (boto3 and its dependencies, python-dateutil and what it pulls in),
+# and anyio/sniffio (httpx's async backend, which a synchronous client never imports).
+RUNTIME_SHIPS = boto3 botocore s3transfer jmespath python-dateutil six urllib3 tzdata anyio sniffio
+lock: $(VENV)/.installed
+	cd layers/crossrotate && ../../$(BIN)/uv pip compile requirements.in --quiet --python-version 3.13 \
+		--python-platform aarch64-manylinux_2_28 --no-annotate --custom-compile-command "make lock" \
+		$(foreach package,$(RUNTIME_SHIPS),--no-emit-package $(package)) -o requirements.txt
 
 table: $(VENV)/.installed
 	$(BIN)/python scripts/classification_table.py --write
 
 clean:
-	rm -rf $(VENV) .venv-sam .venv-bench .aws-sam .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-313 .venv-sam .venv-bench .aws-sam .mypy_cache .ruff_cache

@@ -41,6 +41,8 @@ class ProviderKit:
     password_param: str
     reports_changes: bool
     """Whether it lists an account as changing until a late reset has reached the database."""
+    leftover_codes: tuple[str, ...] = ()
+    """Retryable codes it answers by itself while work an earlier call started is still running."""
 
     def new_instance_id(self) -> str:
         return self.instance_prefix + uuid.uuid4().hex[:12]
@@ -63,6 +65,7 @@ KITS: Mapping[str, ProviderKit] = {
             "tencentcloud-mysql", lambda keys: TencentMysqlEmulator(keys=keys), "ap-guangzhou", "cdb-", "mysql",
             ("ModifyAccountPassword", "DescribeAsyncRequestInfo", "DescribeAccounts"), "RequestLimitExceeded",
             "OperationDenied.UserHasNoStrategy", "ModifyAccountPassword", "NewPassword", reports_changes=False,
+            leftover_codes=("FailedOperation.StatusConflict",),
         ),
         ProviderKit(
             "alibabacloud-polardb", lambda keys: PolarDbEmulator(keys=keys), "cn-hangzhou", "pc-", "postgres",

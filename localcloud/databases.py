@@ -27,6 +27,10 @@ import pymysql
 import trustme
 
 
+class DatabaseMissing(RuntimeError):
+    """The server binaries are not installed on this machine."""
+
+
 class AccountAdmin(Protocol):
     def create_account(self, name: str, password: str) -> None: ...
 
@@ -119,7 +123,7 @@ class PostgresServer:
         self.admin_password = "admin-" + os.urandom(8).hex()
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
         if not found:
-            raise RuntimeError("PostgreSQL server binaries not found: `make databases` installs them")
+            raise DatabaseMissing("PostgreSQL server binaries not found: `make databases` installs them")
         self.bin = Path(found[-1]).parent
 
     def _run(self, *command: str) -> None:
@@ -165,7 +169,7 @@ class MariaDbServer:
         self.admin_password = "admin-" + os.urandom(8).hex()
         self.daemon = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
         if not Path(self.daemon).exists():
-            raise RuntimeError("MariaDB server not found: `make databases` installs it")
+            raise DatabaseMissing("MariaDB server not found: `make databases` installs it")
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> MariaDbServer:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .base import DropConnection, EmulatorServer, ProviderError, Request, Response
+from .base import DropConnection, EmulatorServer, Fault, ProviderError, Request, Response
 
 AUTHORIZATION = re.compile(
     r"^TC3-HMAC-SHA256 Credential=(?P<id>[^/]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[a-z]+)/tc3_request, "
@@ -298,6 +298,18 @@ class TencentMysqlEmulator(TencentApiEmulator):
     def password_of(self, instance_id: str, username: str, host: str = "%") -> str:
         with self.lock:
             return self.instances[instance_id].accounts[(username, host)].password
+
+    def traced(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A task poll's parameters with the task's instance added: the call log and the faults taken then name
+        the account they concern, as every other call does."""
+        task = self.tasks.get(str(params.get("AsyncRequestId")))
+        return {**params, "InstanceId": task.instance_id} if task and "InstanceId" not in params else params
+
+    def take_fault(self, action: str, params: dict[str, Any]) -> Fault | None:
+        return super().take_fault(action, self.traced(params))
+
+    def record(self, action: str, params: dict[str, Any], outcome: str, fault: Fault | None = None) -> None:
+        super().record(action, self.traced(params), outcome, fault)
 
     def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {

@@ -1,5 +1,6 @@
 """`make bench`: cold init, cost per rotation, layer size and memory, measured against the official SDKs, with the
-targets checked. Prints a table; with ``--readme`` also writes it into README.md. Exits 1 when a target is missed.
+targets checked. Prints a table; with ``--write`` also writes it into docs/performance.md. Exits 1 when a target
+is missed.
 
 Everything the function runs, runs as in Lambda: a fresh Python 3.13 process with only boto3 installed (the
 runtime's SDK), the layer as `sam build` builds it (``layers/crossrotate/Makefile``) and the function's code on
@@ -16,7 +17,6 @@ import io
 import json
 import os
 import re
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -66,7 +66,7 @@ def prepare(python: str) -> None:
     if not (RUNTIME / "bin" / "python").exists():
         subprocess.run([python, "-m", "venv", str(RUNTIME)], check=True)
         subprocess.run([RUNTIME / "bin" / "pip", "install", *pip, pinned(dev, "boto3")], check=True)
-    sdks = [pinned(dev, "tencentcloud-sdk-python-postgres"), pinned(dev, "alibabacloud-rds20140815")]
+    sdks = [pinned(dev, name) for name in SDK_PACKAGES]
     if not SDK_HOST.exists():
         subprocess.run([RUNTIME / "bin" / "pip", "install", *pip, "--target", SDK_HOST, *sdks], check=True)
     if not SDK_ARM64.exists():
@@ -115,7 +115,16 @@ def import_time(code: str, pythonpath: list[Path]) -> float:
     return float(out.strip().splitlines()[-1])
 
 
-SDK_IMPORTS = "import boto3, tencentcloud.postgres.v20170312.postgres_client, alibabacloud_rds20140815.client"
+SDK_PACKAGES = (
+    "tencentcloud-sdk-python-postgres",
+    "tencentcloud-sdk-python-cdb",
+    "alibabacloud-rds20140815",
+    "alibabacloud-polardb20170801",
+)
+SDK_IMPORTS = (
+    "import boto3, tencentcloud.postgres.v20170312.postgres_client, tencentcloud.cdb.v20170320.cdb_client, "
+    "alibabacloud_rds20140815.client, alibabacloud_polardb20170801.client"
+)
 SM_CLIENT = "boto3.client('secretsmanager')"
 
 
@@ -167,31 +176,25 @@ class RotationCost:
     peak_rss_mb: float
     secrets_manager_calls: int
     provider_calls: dict[str, int]
+    resets: int
+    """Password resets (or reset tasks) this rotation sent."""
 
 
-@dataclass
-class StandIns:
-    """The local Secrets Manager and the two provider emulators, and the environment that points at them."""
-
-    driver: Any
-    emulators: dict[str, Any]
-    env: dict[str, str]
-
-
-def rotate(stand_ins: StandIns, provider: str, secret_id: str, sandboxes: list[list[str]]) -> RotationCost:
+def rotate(cloud: Any, account: Any, sandboxes: list[list[str]]) -> RotationCost:
     """One rotation, started as Secrets Manager starts it, with each group of steps run in a fresh sandbox."""
-    driver, emulator = stand_ins.driver, stand_ins.emulators[provider]
-    before = len(emulator.calls)
-    rotation = driver.start_rotation(secret_id)
-    events = {step: {"Step": step, "SecretId": secret_id, "ClientRequestToken": rotation.token} for step in STEPS}
-    runs = [run_sandbox([events[step] for step in steps], stand_ins.env) for steps in sandboxes]
+    driver, emulator = cloud.driver, cloud.emulators[account.provider]
+    before, resets_before = len(emulator.calls), len(cloud.resets(account))
+    rotation = driver.start_rotation(account.secret_id)
+    events = {
+        step: {"Step": step, "SecretId": account.secret_id, "ClientRequestToken": rotation.token} for step in STEPS
+    }
+    runs = [run_sandbox([events[step] for step in steps], cloud.env) for steps in sandboxes]
     driver.complete(rotation)
-    current = driver.value(secret_id)
-    instance_id = current["instance_id"]
-    if driver.version_with(secret_id, "AWSCURRENT") != rotation.token or (
-        emulator.password_of(instance_id, "app_user") != current["password"]
+    current = driver.value(account.secret_id)
+    if driver.version_with(account.secret_id, "AWSCURRENT") != rotation.token or (
+        cloud.password_of(account) != current["password"]
     ):
-        raise SystemExit(f"the {provider} rotation did not complete")
+        raise SystemExit(f"the {account.provider} rotation did not complete")
     calls: dict[str, int] = {}
     for call in emulator.calls[before:]:
         calls[call.action] = calls.get(call.action, 0) + 1
@@ -201,55 +204,26 @@ def rotate(stand_ins: StandIns, provider: str, secret_id: str, sandboxes: list[l
         peak_rss_mb=max(run.peak_rss_mb for run in runs),
         secrets_manager_calls=sum(len(run.secrets_manager_calls) for run in runs),
         provider_calls=calls,
+        resets=len(cloud.resets(account)) - resets_before,
     )
 
 
 def rotations() -> dict[str, dict[str, RotationCost]]:
-    """For each provider: rotations with every step in a fresh sandbox (the median), and one in a warm sandbox."""
-    from localcloud.alibabacloud import AlibabaRdsEmulator
-    from localcloud.secretsmanager import SecretsManagerDriver, start_secrets_manager
-    from localcloud.tencentcloud import TencentPostgresEmulator
+    """For each provider of the registry: rotations with every step in a fresh sandbox (the median), and one in a
+    warm sandbox, against the local cloud (the steps run in sandboxes, not in this process)."""
+    from crossrotate.registry import PROVIDERS
+    from localcloud.cloud import LocalCloud
 
-    moto = start_secrets_manager()
-    tencent_key = ("AKID" + secrets.token_hex(16), secrets.token_urlsafe(24))
-    alibaba_key = ("LTAI" + secrets.token_hex(10), secrets.token_urlsafe(24))
-    tencent = TencentPostgresEmulator(keys={tencent_key[0]: tencent_key[1]})
-    alibaba = AlibabaRdsEmulator(keys={alibaba_key[0]: alibaba_key[1]})
-    stand_ins = StandIns(
-        driver=SecretsManagerDriver(lambda event: None),  # the steps run in sandboxes, not in this process
-        emulators={"tencentcloud-postgres": tencent, "alibabacloud-rds": alibaba},
-        env={
-            "AWS_ENDPOINT_URL_SECRETS_MANAGER": os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"],
-            "TENCENTCLOUD_ENDPOINT_URL": tencent.start(),
-            "ALIBABACLOUD_ENDPOINT_URL": alibaba.start(),
-            "TENCENTCLOUD_CREDENTIALS_SECRET": "bench/tencent-api-key",
-            "ALIBABACLOUD_CREDENTIALS_SECRET": "bench/alibaba-access-key",
-        },
-    )
-    driver = stand_ins.driver
-    driver.create_secret("bench/tencent-api-key", {"secret_id": tencent_key[0], "secret_key": tencent_key[1]})
-    driver.create_secret(
-        "bench/alibaba-access-key", {"access_key_id": alibaba_key[0], "access_key_secret": alibaba_key[1]}
-    )
-    instances = {
-        "tencentcloud-postgres": ("ap-guangzhou", "postgres-4wdeb0zv"),
-        "alibabacloud-rds": ("cn-hangzhou", "rm-uf6wjk5xxxxxxx"),
-    }
+    cloud = LocalCloud().start()
     costs: dict[str, dict[str, RotationCost]] = {}
     try:
-        for provider, (region, instance_id) in instances.items():
-            password = "Initial-Passw0rd!" + secrets.token_hex(4)
-            stand_ins.emulators[provider].add_account(instance_id, "app_user", password)
-            secret_id = f"bench/{provider}"
-            document = {"provider": provider, "region": region, "instance_id": instance_id}
-            driver.create_secret(secret_id, {**document, "username": "app_user", "password": password})
-            cold = [rotate(stand_ins, provider, secret_id, [[step] for step in STEPS]) for _ in range(ROTATIONS)]
+        for provider in PROVIDERS:
+            account = cloud.account(provider)
+            cold = [rotate(cloud, account, [[step] for step in STEPS]) for _ in range(ROTATIONS)]
             median = sorted(cold, key=lambda cost: cost.wall_s)[len(cold) // 2]
-            costs[provider] = {"cold": median, "warm": rotate(stand_ins, provider, secret_id, [list(STEPS)])}
+            costs[provider] = {"cold": median, "warm": rotate(cloud, account, [list(STEPS)])}
     finally:
-        tencent.stop()
-        alibaba.stop()
-        moto.stop()
+        cloud.stop()
     return costs
 
 
@@ -263,7 +237,7 @@ class Target:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--write", action="store_true", help="write the table into docs/performance.md")
     arguments = parser.parse_args()
 
     python = python313()
@@ -278,8 +252,8 @@ def main() -> int:
     sdk_zip = zipped_size(SDK_ARM64, leave_out=lambda path: path.parts[0] == "bin")
     worst_cold = max((cost["cold"] for cost in costs.values()), key=lambda cost: cost.secrets_manager_calls)
     peak_rss = max(c.peak_rss_mb for cost in costs.values() for c in cost.values())
-    resets = {p: cost["cold"].provider_calls.get("ResetAccountPassword", 0) for p, cost in costs.items()}
-    warm_resets = {p: cost["warm"].provider_calls.get("ResetAccountPassword", 0) for p, cost in costs.items()}
+    resets = {p: cost["cold"].resets for p, cost in costs.items()}
+    warm_resets = {p: cost["warm"].resets for p, cost in costs.items()}
 
     ms = lambda seconds: f"{seconds * 1000:.0f} ms"  # noqa: E731
     rows = [
@@ -327,7 +301,7 @@ def main() -> int:
             worst_cold.secrets_manager_calls <= 10,
         ),
         Target(
-            "ResetAccountPassword per rotation",
+            "password resets per rotation",
             ", ".join(str(n) for n in [*resets.values(), *warm_resets.values()]),
             "exactly 1",
             all(n == 1 for n in [*resets.values(), *warm_resets.values()]),
@@ -349,12 +323,12 @@ def main() -> int:
     )
     print()
     print(table)
-    if arguments.readme:
-        readme = ROOT / "README.md"
-        text = readme.read_text()
+    if arguments.write:
+        page = ROOT / "docs" / "performance.md"
+        text = page.read_text()
         block = f"<!-- bench:start -->\n{table}\n<!-- bench:end -->"
-        readme.write_text(re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", lambda _: block, text, flags=re.S))
-        print("\nwritten to README.md")
+        page.write_text(re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", lambda _: block, text, flags=re.S))
+        print("\nwritten to docs/performance.md")
     missed = [t.what for t in targets if not t.met]
     print(f"\n{'all targets met' if not missed else 'missed: ' + ', '.join(missed)}")
     return 1 if missed else 0

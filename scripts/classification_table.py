@@ -1,4 +1,4 @@
-"""The README's classification table, from the tables the code uses: printed, or written in (`make table`)."""
+"""docs/errors.md's classification table, from the tables the code uses: printed, or written in (`make table`)."""
 
 from __future__ import annotations
 
@@ -31,16 +31,16 @@ def rows() -> Iterator[str]:
             yield f"| {provider} | `{code}` | {'retryable' if retryable else 'fatal'} | {reason} |"
 
 
-def rewrite(readme: Path) -> None:
-    """Replace the table between the README's classification markers."""
+def rewrite(document: Path) -> None:
+    """Replace the table between the document's classification markers."""
     start, end = "<!-- classification:start -->\n", "<!-- classification:end -->"
-    text = readme.read_text()
+    text = document.read_text()
     head, rest = text.split(start, 1)
-    readme.write_text(head + start + "\n".join(rows()) + "\n" + end + rest.split(end, 1)[1])
+    document.write_text(head + start + "\n".join(rows()) + "\n" + end + rest.split(end, 1)[1])
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--write"]:
-        rewrite(Path(__file__).parents[1] / "README.md")
+        rewrite(Path(__file__).parents[1] / "docs" / "errors.md")
     else:
         print("\n".join(rows()))

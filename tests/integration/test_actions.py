@@ -191,7 +191,7 @@ def test_verify_classifies_account_states_as_the_table_does(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Settling is waited for, like setSecret does; still settling at the deadline is AccountNotReady
-    (retryable); a locked account is AccountNotUsable (fatal): as in the README."""
+    (retryable); a locked account is AccountNotUsable (fatal): as docs/errors.md says."""
     event = {"action": "verify", "secret_id": tencent_secret.secret_id}
     account = tencent.instances[tencent_secret.instance_id].accounts[tencent_secret.username]
     account.settling_reads = 2

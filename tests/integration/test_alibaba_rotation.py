@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import AccountSetup, VirtualClock, readme_outcomes, step, unique
+from conftest import AccountSetup, VirtualClock, documented_outcomes, step, unique
 from documented_codes import ALIBABA_SEED_CODES
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
@@ -69,7 +69,7 @@ def pending(driver: SecretsManagerDriver, alibaba_secret: AccountSetup, clock: V
 
 
 @pytest.mark.parametrize(("code", "status"), ALIBABA_SEED_CODES.items())
-def test_every_seed_code_comes_out_of_set_secret_as_the_readme_says(
+def test_every_seed_code_comes_out_of_set_secret_as_the_docs_say(
     code: str,
     status: int,
     pending: Rotation,
@@ -78,7 +78,7 @@ def test_every_seed_code_comes_out_of_set_secret_as_the_readme_says(
     driver: SecretsManagerDriver,
     clock: VirtualClock,
 ) -> None:
-    outcome = readme_outcomes("alibabacloud-rds")[code]
+    outcome = documented_outcomes("alibabacloud-rds")[code]
     alibaba.inject("error", action="ResetAccountPassword", times=100, code=code, status=status, message="documented")
     with pytest.raises(RotationError) as raised:
         step(pending, "setSecret", clock)

@@ -8,7 +8,7 @@ import re
 
 import httpx
 import pytest
-from conftest import AccountSetup, VirtualClock, cancel, readme_outcomes, step, unique
+from conftest import AccountSetup, VirtualClock, cancel, documented_outcomes, step, unique
 from documented_codes import TENCENT_SEED_CODES
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
@@ -25,7 +25,7 @@ def pending(driver: SecretsManagerDriver, tencent_secret: AccountSetup, clock: V
 
 
 @pytest.mark.parametrize("code", TENCENT_SEED_CODES)
-def test_every_seed_code_comes_out_of_set_secret_as_the_readme_says(
+def test_every_seed_code_comes_out_of_set_secret_as_the_docs_say(
     code: str,
     pending: Rotation,
     tencent: TencentPostgresEmulator,
@@ -33,7 +33,7 @@ def test_every_seed_code_comes_out_of_set_secret_as_the_readme_says(
     driver: SecretsManagerDriver,
     clock: VirtualClock,
 ) -> None:
-    outcome = readme_outcomes("tencentcloud-postgres")[code]
+    outcome = documented_outcomes("tencentcloud-postgres")[code]
     tencent.inject("error", action="ResetAccountPassword", times=100, code=code, message="documented failure")
     with pytest.raises(RotationError) as raised:
         step(pending, "setSecret", clock)
