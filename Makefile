@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: lock demo test test313 unit format lint typecheck pytest slow build bench table databases clean
+.PHONY: vectors lock demo test test313 unit format lint typecheck pytest slow build bench table databases clean
 
 $(VENV)/.installed: requirements-dev.txt layers/crossrotate/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ lock: $(VENV)/.installed
 	cd layers/crossrotate && ../../$(BIN)/uv pip compile requirements.in --quiet --python-version 3.13 \
 		--python-platform aarch64-manylinux_2_28 --no-annotate --custom-compile-command "make lock" \
 		$(foreach package,$(RUNTIME_SHIPS),--no-emit-package $(package)) -o requirements.txt
+
+# Signing vectors from the official SDKs (dev dependencies), for tests/unit/test_signing_vectors.py.
+vectors: $(VENV)/.installed
+	env -u HTTP_PROXY -u http_proxy $(BIN)/python scripts/signing_vectors.py
 
 table: $(VENV)/.installed
 	$(BIN)/python scripts/classification_table.py --write

@@ -128,6 +128,7 @@ class LocalCloud:
         return self
 
     def stop(self) -> None:
+        self.driver.sm.close()  # its pooled connections to the local Secrets Manager
         for emulator in self.emulators.values():
             emulator.stop()
         if self._moto is not None:

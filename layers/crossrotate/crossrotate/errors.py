@@ -7,8 +7,8 @@
     └── FatalRotationError         trying again cannot help: bad input, permissions, missing resources
 
 ``code`` is the provider's error code (``InvalidParameterValue.AccountNotExistError``) or one of ours
-(``InvalidSecret``, ``Transport.Timeout``, …: the README lists them). ``provider`` is ``tencentcloud-postgres``,
-``alibabacloud-rds``, ``secretsmanager`` or ``rotation`` (this function's own checks). ``request_id`` is the
+(``InvalidSecret``, ``Transport.Timeout``, …: docs/errors.md lists them). ``provider`` is the name of the
+provider whose API answered, ``secretsmanager``, or ``rotation`` (this function's own checks). ``request_id`` is the
 provider's, when it sent one. ``retry_after`` is the provider's hint in seconds, when it sent one.
 ``unclassified`` marks a code that no table lists, decided by its family or HTTP status instead.
 
@@ -61,14 +61,10 @@ class RotationError(Exception):
 
     def log_fields(self) -> dict[str, object]:
         """What a log line says of the failure (``message`` is a reserved LogRecord name, so it is ``error``)."""
-        return {
-            "code": self.code,
-            "provider": self.provider,
-            "request_id": self.request_id,
-            "retryable": self.retryable,
-            "unclassified": self.unclassified,
-            "error": str(self),
-        }
+        fields = self.as_dict()
+        fields["error"] = fields.pop("message")
+        fields["unclassified"] = self.unclassified
+        return fields
 
 
 class RetryableRotationError(RotationError):

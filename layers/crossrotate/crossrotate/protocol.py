@@ -168,10 +168,10 @@ def _wait_for_task(account: DatabaseSecret, poll: Callable[[], TaskState], deps:
 
 
 def wait_until_usable(account: DatabaseSecret, provider: ProviderApi, deps: Dependencies) -> None:
-    """The provider must list the account as usable: a reset is applied when the account leaves "resetting
-    password" (Tencent) or "Unavailable" (Alibaba). A missing or locked account is fatal; one still changing at
-    the deadline, retryable. Done in setSecret, with the API key it already holds, rather than in testSecret:
-    a fresh sandbox there would read the key again."""
+    """The provider must list the account as usable: a provider that shows a change in progress (an account
+    "resetting password" or "Unavailable") has applied the reset when it stops showing it. A missing or locked
+    account is fatal; one still changing at the deadline, retryable. Done in setSecret, with the API key it
+    already holds, rather than in testSecret: a fresh sandbox there would read the key again."""
     while True:
         state = with_retries(
             provider.account_state,

@@ -1,6 +1,6 @@
 """What a provider package declares about itself: one :class:`ProviderSpec`, listed in the registry.
 
-A provider is one database service of one cloud (``tencentcloud-mysql``: TencentDB for MySQL). Its cloud
+A provider is one database service of one cloud (TencentDB for MySQL is one, PolarDB another). Its cloud
 (:class:`Cloud`) names the environment variables that configure every service of that cloud; the spec adds how
 its secrets look, its password rules, its error table, the engine its login probe defaults to, whether its reset
 completes at once or as a task that must be polled, and how its API client is built. The spec is cheap to import:

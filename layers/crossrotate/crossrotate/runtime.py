@@ -8,6 +8,7 @@ provider needs its API.
 from __future__ import annotations
 
 import os
+import threading
 import time
 import traceback
 from collections.abc import Iterator, Mapping
@@ -109,13 +110,18 @@ _store: SecretStore | None = None
 _api_keys = ApiKeyCache()
 
 
-def secret_store() -> SecretStore:
-    global _store
-    if _store is None:
-        from .aws import SecretsManagerStore
+_store_lock = threading.Lock()
 
-        _store = SecretsManagerStore()
-    return _store
+
+def secret_store() -> SecretStore:
+    """The process's Secrets Manager adapter (its boto3 client), made once even when two threads ask at once."""
+    global _store
+    with _store_lock:
+        if _store is None:
+            from .aws import SecretsManagerStore
+
+            _store = SecretsManagerStore()
+        return _store
 
 
 def database_probe(environ: Mapping[str, str]) -> DatabaseLogin:

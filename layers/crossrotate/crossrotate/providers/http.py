@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import threading
 import time
 from typing import Any
 
@@ -20,6 +21,7 @@ for _name in ("httpx", "httpcore"):
 
 TIMEOUT = httpx.Timeout(8.0, connect=3.0)
 _client: httpx.Client | None = None
+_client_lock = threading.Lock()
 
 # Subclasses first: a connect timeout or a pool timeout means nothing was sent.
 TRANSPORT_FAILURES: tuple[tuple[type[Exception], str], ...] = (
@@ -34,11 +36,13 @@ TRANSPORT_FAILURES: tuple[tuple[type[Exception], str], ...] = (
 
 
 def shared_client() -> httpx.Client:
-    """The process's client: warm invocations reuse its connections."""
+    """The process's client: warm invocations reuse its connections. Made once even when two threads ask at
+    once (a second one would be dropped with its connections open)."""
     global _client
-    if _client is None:
-        _client = httpx.Client(timeout=TIMEOUT, follow_redirects=False)
-    return _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+        return _client
 
 
 def send(client: httpx.Client, request: httpx.Request, auth: httpx.Auth, provider: str, action: str) -> httpx.Response:
@@ -71,6 +75,7 @@ def json_body(response: httpx.Response) -> dict[str, Any] | None:
 def close_shared_client() -> None:
     """Close the process's client (its pooled connections); the next call opens a new one."""
     global _client
-    if _client is not None:
-        _client.close()
-        _client = None
+    with _client_lock:
+        if _client is not None:
+            _client.close()
+            _client = None

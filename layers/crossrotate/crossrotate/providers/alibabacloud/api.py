@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from ...errors import ErrorTable, own, redact, transport_error
+from ...ports import AccountState
 from ...provider import ClientConfig
 from ..http import json_body, send
 from .cloud import parse_credentials
@@ -25,6 +26,18 @@ def default_endpoint(product: str, region: str, central_regions: Iterable[str]) 
     """The official SDK's endpoint map: some regions are served by the product's central endpoint."""
     central = region in frozenset(central_regions)
     return f"https://{product}.aliyuncs.com" if central else f"https://{product}.{region}.aliyuncs.com"
+
+
+def unusable_instance(status: str, lock: str, gone_for_good: frozenset[str], what: str) -> AccountState | None:
+    """The account's state when its instance (``what``: instance, cluster) keeps it from being usable: locked
+    (someone must act), or not running (it settles, unless it is going away); None when the instance is fine."""
+    if lock != "Unlock":
+        return AccountState(exists=True, usable=False, settling=False, status=f"on {what} locked ({lock})")
+    if status != "Running":
+        return AccountState(
+            exists=True, usable=False, settling=status not in gone_for_good, status=f"on {what} {status}"
+        )
+    return None
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -6,7 +6,7 @@ redacted of every credential the request carried before it is kept.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ...errors import ErrorTable, redact, transport_error
@@ -16,6 +16,8 @@ from .cloud import parse_credentials
 from .signer import TC3Auth
 
 CONTENT_TYPE = "application/json"
+PAGE = 100
+MAX_PAGES = 50
 
 
 def default_endpoint(service: str, region: str) -> str:
@@ -65,3 +67,13 @@ class TencentApi:
                 http_status=response.status_code,
             )
         return body
+
+    def listed(self, action: str, params: Mapping[str, Any], items: str) -> Iterator[dict[str, Any]]:
+        """Every item of a paged listing (``Limit``/``Offset``, ``TotalCount``), page by page, read lazily: a
+        caller that finds what it looks for stops the reading."""
+        for page in range(MAX_PAGES):
+            body = self.call(action, {**params, "Limit": PAGE, "Offset": page * PAGE})
+            found = body.get(items) or []
+            yield from (item for item in found if isinstance(item, dict))
+            if len(found) < PAGE or (page + 1) * PAGE >= int(body.get("TotalCount") or 0):
+                return

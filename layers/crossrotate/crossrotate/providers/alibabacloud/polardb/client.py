@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ....ports import AccountState, ResetReceipt
 from ....provider import ClientConfig
-from ..api import AlibabaRpcApi, default_endpoint
+from ..api import AlibabaRpcApi, default_endpoint, unusable_instance
 from . import SPEC
 
 VERSION = "2017-08-01"
@@ -38,11 +38,9 @@ class PolarDbApi(AlibabaRpcApi):
         """The cluster must be running and unlocked, and the account Available and not locked."""
         cluster = self.call("DescribeDBClusterAttribute", {"DBClusterId": self.account.instance_id})
         status, lock = cluster.get("DBClusterStatus", "Unknown"), cluster.get("LockMode", "Unlock")
-        if lock != "Unlock":
-            return AccountState(exists=True, usable=False, settling=False, status=f"on a cluster locked ({lock})")
-        if status != "Running":
-            settling = status not in GONE_FOR_GOOD
-            return AccountState(exists=True, usable=False, settling=settling, status=f"on a cluster {status}")
+        blocked = unusable_instance(status, lock, GONE_FOR_GOOD, "a cluster")
+        if blocked is not None:
+            return blocked
         params = {"DBClusterId": self.account.instance_id, "AccountName": self.account.username}
         for account in self.call("DescribeAccounts", params).get("Accounts") or []:
             if isinstance(account, dict) and account.get("AccountName") == self.account.username:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ....ports import AccountState, ResetReceipt
 from ....provider import ClientConfig
-from ..api import AlibabaRpcApi, default_endpoint
+from ..api import AlibabaRpcApi, default_endpoint, unusable_instance
 from . import SPEC
 
 VERSION = "2014-08-15"
@@ -39,11 +39,9 @@ class AlibabaRdsApi(AlibabaRpcApi):
         attributes = self.call("DescribeDBInstanceAttribute", {"DBInstanceId": instance_id})
         items = (attributes.get("Items") or {}).get("DBInstanceAttribute") or [{}]
         status, lock = items[0].get("DBInstanceStatus", "Unknown"), items[0].get("LockMode", "Unlock")
-        if lock != "Unlock":
-            return AccountState(exists=True, usable=False, settling=False, status=f"on an instance locked ({lock})")
-        if status != "Running":
-            settling = status not in STOPPED_FOR_GOOD
-            return AccountState(exists=True, usable=False, settling=settling, status=f"on an instance {status}")
+        blocked = unusable_instance(status, lock, STOPPED_FOR_GOOD, "an instance")
+        if blocked is not None:
+            return blocked
         listed = self.call("DescribeAccounts", {"DBInstanceId": instance_id, "AccountName": self.account.username})
         for account in (listed.get("Accounts") or {}).get("DBInstanceAccount") or []:
             if isinstance(account, dict) and account.get("AccountName") == self.account.username:

@@ -10,8 +10,6 @@ from ..api import TencentApi
 from . import SPEC
 
 VERSION = "2017-03-20"
-PAGE = 100
-MAX_PAGES = 50
 ENDED_WITHOUT_SUCCESS = {"FAILED": "Task.Failed", "KILLED": "Task.Killed", "REMOVED": "Task.Removed"}
 """Final statuses other than SUCCESS; INITIAL, RUNNING, PAUSED, UNDEFINED (and any other) mean: not yet."""
 
@@ -53,16 +51,8 @@ class TencentMysqlApi(TencentApi):
 
     def account_state(self) -> AccountState:
         """Listed (``User`` and ``Host`` both match) or not: cdb gives an account no status of its own."""
-        for page in range(MAX_PAGES):
-            params = {"InstanceId": self.account.instance_id, "Limit": PAGE, "Offset": page * PAGE}
-            body = self.call("DescribeAccounts", params)
-            items = body.get("Items") or []
-            for item in items:
-                if isinstance(item, dict) and (item.get("User"), item.get("Host")) == (
-                    self.account.username,
-                    self.host,
-                ):
-                    return AccountState(exists=True, usable=True, settling=False, status="listed")
-            if len(items) < PAGE or (page + 1) * PAGE >= int(body.get("TotalCount") or 0):
-                break
+        wanted = (self.account.username, self.host)
+        for item in self.listed("DescribeAccounts", {"InstanceId": self.account.instance_id}, "Items"):
+            if (item.get("User"), item.get("Host")) == wanted:
+                return AccountState(exists=True, usable=True, settling=False, status="listed")
         return AccountState(exists=False, usable=False, settling=False, status="absent")

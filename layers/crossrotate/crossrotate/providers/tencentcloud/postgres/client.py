@@ -10,8 +10,6 @@ from ..api import TencentApi
 from . import SPEC
 
 VERSION = "2017-03-12"
-PAGE = 100
-MAX_PAGES = 50
 
 # DescribeAccounts Status → (words, usable, settling)
 ACCOUNT_STATUS: Mapping[int, tuple[str, bool, bool]] = {
@@ -36,18 +34,10 @@ class TencentPostgresApi(TencentApi):
 
     def account_state(self) -> AccountState:
         """Page through DescribeAccounts until the account shows up."""
-        for page in range(MAX_PAGES):
-            params = {"DBInstanceId": self.account.instance_id, "Limit": PAGE, "Offset": page * PAGE}
-            body = self.call("DescribeAccounts", params)
-            details = body.get("Details") or []
-            for detail in details:
-                if isinstance(detail, dict) and detail.get("UserName") == self.account.username:
-                    status = detail.get("Status")
-                    unknown = ("unknown", False, False)
-                    words, usable, settling = (
-                        ACCOUNT_STATUS.get(status, unknown) if isinstance(status, int) else unknown
-                    )
-                    return AccountState(exists=True, usable=usable, settling=settling, status=words)
-            if len(details) < PAGE or (page + 1) * PAGE >= int(body.get("TotalCount") or 0):
-                break
+        for detail in self.listed("DescribeAccounts", {"DBInstanceId": self.account.instance_id}, "Details"):
+            if detail.get("UserName") == self.account.username:
+                status = detail.get("Status")
+                unknown = ("unknown", False, False)
+                words, usable, settling = ACCOUNT_STATUS.get(status, unknown) if isinstance(status, int) else unknown
+                return AccountState(exists=True, usable=usable, settling=settling, status=words)
         return AccountState(exists=False, usable=False, settling=False, status="absent")
