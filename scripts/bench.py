@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "crossrotate")]  # this process hosts localcloud
 WORK = ROOT / ".venv-bench"
 RUNTIME = WORK / "runtime"
 LAYER = WORK / "layer"

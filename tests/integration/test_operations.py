@@ -10,7 +10,6 @@ was found by trying the product as a careful operator would.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -54,7 +53,7 @@ class StoreAround(aws.SecretsManagerStore):
 
 
 def run_with(store: aws.SecretsManagerStore, rotation: Rotation, name: str, clock: VirtualClock) -> None:
-    deps = dataclasses.replace(runtime.dependencies(LambdaContext(), clock=clock), store=store)
+    deps = runtime.dependencies(LambdaContext(), clock=clock)._replace(store=store)
     run_step(StepRequest(name, rotation.secret_id, rotation.token, None), deps)
 
 
@@ -330,7 +329,7 @@ def test_a_rotate_sweep_skips_secrets_whose_rotation_is_off_even_when_turned_off
     off_before, on, off_during = arns
     turn_off(driver, off_before)
     store = StoreAround(rotated_by=lambda listed: turn_off(driver, off_during))  # the operator, mid-sweep
-    deps = dataclasses.replace(runtime.dependencies(LambdaContext(function_arn=function), clock=clock), store=store)
+    deps = runtime.dependencies(LambdaContext(function_arn=function), clock=clock)._replace(store=store)
     labels = {arn: driver.versions(arn) for arn in (off_before, off_during)}
     document = actions.sweep("rotate", "evt-1", deps)
     outcomes = {r["secret_id"]: (r["outcome"], r["code"]) for r in document["results"]}
@@ -375,7 +374,7 @@ def test_an_action_out_of_time_lists_what_it_did_not_reach(
         clock.elapsed += 1.0  # each Secrets Manager read takes a second
 
     deps = runtime.dependencies(LambdaContext(), clock=clock)
-    deps = dataclasses.replace(deps, store=StoreAround(get_value=slow_read), deadline=clock.monotonic() + 5.5)
+    deps = deps._replace(store=StoreAround(get_value=slow_read), deadline=clock.monotonic() + 5.5)
     with pytest.raises(RetryableRotationError):
         actions.run_action(request, deps)
     *_, record = [r for r in caplog.records if hasattr(r, "action_result")]

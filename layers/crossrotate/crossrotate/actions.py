@@ -15,12 +15,10 @@ first reset to the password the labelled versions say it has, and only then is t
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import metrics
 from .errors import FatalRotationError, RotationError, own
@@ -39,16 +37,14 @@ SECRET_RESERVE_S = 5.0
 """No secret is started with less time than this left: the rest are reported as not reached."""
 
 
-@dataclass(frozen=True)
-class ActionRequest:
+class ActionRequest(NamedTuple):
     action: str
     secret_ids: tuple[str, ...]
     delivery_id: str | None
     """What identifies this delivery (Scheduler's scheduled time, an event's id); None: the Lambda request id."""
 
 
-@dataclass(frozen=True)
-class Sweep:
+class Sweep(NamedTuple):
     """The action over every secret this function rotates: a bare EventBridge "Scheduled Event" (the action is
     SCHEDULED_ACTION) or ``{"action", "all": true}``."""
 
@@ -56,8 +52,7 @@ class Sweep:
     delivery_id: str | None
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     outcome: str
     """``started``, ``verified``, ``cancelled`` or ``skipped``."""
     message: str
@@ -189,7 +184,7 @@ def _result(secret_id: str, outcome: str, **fields: Any) -> dict[str, Any]:
 
 
 def _run_one(action: str, secret_id: str, delivery_id: str, deps: Dependencies, sweep: bool) -> dict[str, Any]:
-    budgeted = dataclasses.replace(deps, deadline=min(deps.deadline, deps.clock.monotonic() + SECRET_BUDGET_S))
+    budgeted = deps._replace(deadline=min(deps.deadline, deps.clock.monotonic() + SECRET_BUDGET_S))
     logger.append_keys(secret_id=secret_id)
     try:
         done = ACTION_FUNCTIONS[action](secret_id, delivery_id, budgeted)

@@ -21,7 +21,8 @@ Adapters do not decide what is retryable: they look the code up in their provide
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 OWN = "rotation"
 
@@ -87,8 +88,7 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Classification:
+class Classification(NamedTuple):
     """What a code means for the caller: may it be retried, and why (the documented meaning)."""
 
     retryable: bool
@@ -101,8 +101,7 @@ RETRYABLE = True
 FATAL = False
 
 
-@dataclass(frozen=True)
-class ErrorTable:
+class ErrorTable(NamedTuple):
     """A provider's codes → (retryable, documented reason), with family and HTTP-status fallbacks.
 
     A code missing from ``codes`` is matched by the start of its message against ``messages`` (for documented
@@ -113,7 +112,7 @@ class ErrorTable:
     provider: str
     codes: Mapping[str, Entry]
     families: Mapping[str, Entry]
-    messages: Mapping[str, Entry] = field(default_factory=dict)
+    messages: Mapping[str, Entry] = MappingProxyType({})
 
     def classify(self, code: str, http_status: int | None = None, message: str = "") -> Classification:
         if code in self.codes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import own
 
@@ -18,8 +18,7 @@ DIGITS = string.digits
 DEFAULT_LENGTH = 32
 
 
-@dataclass(frozen=True)
-class PasswordPolicy:
+class PasswordPolicy(NamedTuple):
     """What a provider documents: length bounds, allowed symbols, how many classes, forbidden first characters."""
 
     name: str

@@ -5,8 +5,7 @@ swap in other adapters (a local Secrets Manager, provider emulators, a virtual c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .errors import RotationError
 from .secret import DatabaseSecret
@@ -26,8 +25,7 @@ class Clock(Protocol):
     def sleep(self, seconds: float) -> None: ...
 
 
-@dataclass(frozen=True)
-class SecretMetadata:
+class SecretMetadata(NamedTuple):
     """What ``DescribeSecret`` says about a secret: enough for the protocol's checks."""
 
     name: str
@@ -39,8 +37,7 @@ class SecretMetadata:
         return next((version for version, stages in self.versions.items() if stage in stages), None)
 
 
-@dataclass(frozen=True)
-class SecretValue:
+class SecretValue(NamedTuple):
     version_id: str
     secret_string: str | None
     stages: tuple[str, ...]
@@ -49,8 +46,7 @@ class SecretValue:
         return f"SecretValue({self.version_id}, {self.stages})"
 
 
-@dataclass(frozen=True)
-class RotatedSecret:
+class RotatedSecret(NamedTuple):
     """One entry of ``ListSecrets``: a sweep skips secrets whose rotation an operator turned off."""
 
     arn: str
@@ -83,8 +79,7 @@ class SecretStore(Protocol):
         """Every secret whose rotation function is ``function_arn`` (any qualifier)."""
 
 
-@dataclass(frozen=True)
-class AccountState:
+class AccountState(NamedTuple):
     """The provider's view of a database account. ``settling`` means a change is being applied: ask again."""
 
     exists: bool
@@ -93,8 +88,7 @@ class AccountState:
     status: str
 
 
-@dataclass(frozen=True)
-class TaskState:
+class TaskState(NamedTuple):
     """A provider's background task, for a reset that completes only when its task does: ``done`` (it succeeded),
     or ended without success (``failure``, classified by the provider's table), or neither yet."""
 
@@ -103,8 +97,7 @@ class TaskState:
     failure: RotationError | None = None
 
 
-@dataclass(frozen=True)
-class ResetReceipt:
+class ResetReceipt(NamedTuple):
     """The provider's answer to a reset: its request id, and for a reset that runs as a background task, how to
     read the task's state."""
 
@@ -121,8 +114,7 @@ class ProviderApi(Protocol):
     def account_state(self) -> AccountState: ...
 
 
-@dataclass(frozen=True)
-class Login:
+class Login(NamedTuple):
     """What a database answered to a login: ``accepted``; or refused for the password (no ``failure``); or a
     failure, named by a code of the function's own table (unreachable, refused for another reason, no TLS, an
     untrusted certificate), which also says whether trying again can help."""

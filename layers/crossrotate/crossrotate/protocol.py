@@ -13,7 +13,7 @@ reset; a step repeated after it took effect (finishSecret after the label moved)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import RotationError, is_retryable, own
 from .log import logger
@@ -39,8 +39,7 @@ LOGIN_BACKOFF = Backoff(base=1.0, cap=5.0, max_attempts=30, reserve=6.0)
 """Logins are retried longer than API calls: a managed database may apply a new password late."""
 
 
-@dataclass(frozen=True)
-class StepRequest:
+class StepRequest(NamedTuple):
     step: str
     secret_id: str
     token: str
@@ -50,8 +49,7 @@ class StepRequest:
         return f"StepRequest({self.step}, {self.secret_id}, {self.token})"
 
 
-@dataclass(frozen=True)
-class Dependencies:
+class Dependencies(NamedTuple):
     store: SecretStore
     providers: ProviderFactory
     clock: Clock
@@ -67,11 +65,13 @@ class Dependencies:
     """Lambda's request id: an action without a delivery id of its own is idempotent per invocation."""
 
 
-@dataclass
 class StepReport:
     """What a step learned on the way, for its metrics: the rotated secret's provider, once read."""
 
-    provider: str = "unknown"
+    __slots__ = ("provider",)
+
+    def __init__(self) -> None:
+        self.provider = "unknown"
 
 
 def run_step(request: StepRequest, deps: Dependencies, report: StepReport | None = None) -> None:

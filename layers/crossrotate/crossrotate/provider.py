@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .errors import ErrorTable, own
 from .passwords import PasswordPolicy
@@ -25,8 +25,7 @@ if TYPE_CHECKING:
     import httpx
 
 
-@dataclass(frozen=True)
-class Cloud:
+class Cloud(NamedTuple):
     """A provider's cloud: the environment variables that configure all its services."""
 
     name: str
@@ -42,8 +41,7 @@ class Cloud:
         return f"{self.variable_prefix}_ENDPOINT_URL"
 
 
-@dataclass(frozen=True)
-class ClientConfig:
+class ClientConfig(NamedTuple):
     """Everything a provider's client is built from."""
 
     account: DatabaseSecret
@@ -56,8 +54,7 @@ class ClientConfig:
     environ: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class ProviderSpec:
+class ProviderSpec(NamedTuple):
     name: str
     cloud: Cloud
     service: str
@@ -69,8 +66,8 @@ class ProviderSpec:
     """The database engine its login probe uses when the secret names none."""
     reset: Literal["synchronous", "polled"]
     """Whether a reset is in force when the API answers, or only when its background task succeeds."""
-    build_client: Callable[[ClientConfig], ProviderApi] = field(repr=False)
-    fields: Mapping[str, Field] = field(default_factory=dict)
+    build_client: Callable[[ClientConfig], ProviderApi]
+    fields: Mapping[str, Field] = MappingProxyType({})
     """Keys of the secret that only this provider reads, with their form and default."""
     actions: tuple[str, ...] = ()
     """The API actions the function calls, for least-privilege policies (and the docs that list them)."""

@@ -13,7 +13,6 @@ import time
 import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import metrics
@@ -47,12 +46,12 @@ class SystemClock:
         time.sleep(seconds)
 
 
-@dataclass
 class ApiKeyCache:
     """API key secrets by id, kept for a few minutes so warm invocations skip the read but see a new key soon."""
 
-    ttl: float = API_KEY_TTL_S
-    entries: dict[str, tuple[float, str | None]] = field(default_factory=dict, repr=False)
+    def __init__(self, ttl: float = API_KEY_TTL_S) -> None:
+        self.ttl = ttl
+        self.entries: dict[str, tuple[float, str | None]] = {}
 
     def read(self, store: SecretStore, secret_id: str, clock: Clock) -> str | None:
         cached = self.entries.get(secret_id)
@@ -65,16 +64,19 @@ class ApiKeyCache:
         return value.secret_string
 
 
-@dataclass
 class ProviderWiring:
-    """:data:`~crossrotate.ports.ProviderFactory`: a secret's provider client, configured from the environment."""
+    """:data:`~crossrotate.ports.ProviderFactory`: a secret's provider client, configured from the environment.
+    ``http`` is the HTTP client; None for the process's shared one."""
 
-    store: SecretStore
-    clock: Clock
-    environ: Mapping[str, str]
-    api_keys: ApiKeyCache
-    http: httpx.Client | None = None
-    """The HTTP client; None for the process's shared one."""
+    def __init__(
+        self,
+        store: SecretStore,
+        clock: Clock,
+        environ: Mapping[str, str],
+        api_keys: ApiKeyCache,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self.store, self.clock, self.environ, self.api_keys, self.http = store, clock, environ, api_keys, http
 
     def __call__(self, account: DatabaseSecret) -> ProviderApi:
         spec = spec_of(account.provider)

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .errors import own
 from .passwords import PasswordPolicy
@@ -26,8 +25,7 @@ TLS_MODES = ("require", "verify-full", "disable")
 MAX_SECRET_BYTES = 65536
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """A provider's own key in the secret: the form its value must have, and its value when absent."""
 
     pattern: re.Pattern[str]
@@ -54,8 +52,7 @@ class SecretRules(Protocol):
     def password_policy(self) -> PasswordPolicy: ...
 
 
-@dataclass(frozen=True)
-class DatabaseSecret:
+class DatabaseSecret(NamedTuple):
     """One version of a rotated secret. ``document`` is the whole JSON object, unknown keys included;
     ``options`` holds the provider's own fields, defaults applied."""
 
@@ -72,7 +69,7 @@ class DatabaseSecret:
     tls: str
     options: Mapping[str, str]
     document: Mapping[str, Any]
-    rules: SecretRules = field(compare=False)
+    rules: SecretRules
 
     @property
     def account(self) -> tuple[str, ...]:

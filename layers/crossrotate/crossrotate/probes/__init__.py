@@ -22,8 +22,7 @@ import functools
 import importlib
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
 from ..ports import Login
 from ..secret import DatabaseSecret
@@ -47,8 +46,7 @@ def tls_context(mode: str, ca_bundle: str | None) -> ssl.SSLContext | None:
 EngineLogin = Callable[[DatabaseSecret, int, "ssl.SSLContext | None", float], Login]
 
 
-@dataclass(frozen=True)
-class DatabaseLogin:
+class DatabaseLogin(NamedTuple):
     """:class:`~crossrotate.ports.DatabaseProbe` over pg8000 (postgres) and PyMySQL (mysql)."""
 
     ca_bundle: str | None = None

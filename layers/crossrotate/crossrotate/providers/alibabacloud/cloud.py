@@ -7,7 +7,7 @@ the status is only the last fallback. Judgement calls carry a "Judgement:" note.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ...errors import FATAL, RETRYABLE, Entry, ErrorTable
 from ...provider import Cloud, api_key_fields
@@ -69,12 +69,14 @@ def error_table(provider: str, codes: Mapping[str, Entry], messages: Mapping[str
     return ErrorTable(provider=provider, codes={**COMMON, **codes}, families=FAMILIES, messages=messages or {})
 
 
-@dataclass(frozen=True)
-class AlibabaCredentials:
+class AlibabaCredentials(NamedTuple):
     access_key_id: str
-    access_key_secret: str = field(repr=False)
-    security_token: str | None = field(default=None, repr=False)
+    access_key_secret: str
+    security_token: str | None = None
     """STS token of temporary credentials."""
+
+    def __repr__(self) -> str:  # the key's secret and token are credentials
+        return f"AlibabaCredentials({self[0]})"
 
 
 def parse_credentials(secret_string: str | None) -> AlibabaCredentials:

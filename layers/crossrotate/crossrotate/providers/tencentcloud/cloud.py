@@ -7,7 +7,7 @@ Sources: the common error codes of API 3.0 and their families. Judgement calls c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ...errors import FATAL, RETRYABLE, Entry, ErrorTable
 from ...provider import Cloud, api_key_fields
@@ -87,12 +87,14 @@ def error_table(provider: str, codes: Mapping[str, Entry]) -> ErrorTable:
     return ErrorTable(provider=provider, codes={**COMMON, **codes}, families=FAMILIES)
 
 
-@dataclass(frozen=True)
-class TencentCredentials:
+class TencentCredentials(NamedTuple):
     secret_id: str
-    secret_key: str = field(repr=False)
-    token: str | None = field(default=None, repr=False)
+    secret_key: str
+    token: str | None = None
     """Session token of temporary credentials, sent as ``X-TC-Token``."""
+
+    def __repr__(self) -> str:  # the key's secret and token are credentials
+        return f"TencentCredentials({self[0]})"
 
 
 def parse_credentials(secret_string: str | None) -> TencentCredentials:
