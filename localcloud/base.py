@@ -131,6 +131,11 @@ class EmulatorServer:
         self._timers.append(timer)
         timer.start()
 
+    def holding_changes(self) -> threading.Lock:
+        """Hold this while reading the databases' state in several steps: no late reset lands in between (a
+        check that tries one password, then another, would otherwise miss a change landing between the two)."""
+        return self._database_lock
+
     def applying(self, instance_id: str, username: str) -> bool:
         """Whether an accepted reset of this account has not reached its database yet."""
         with self.lock:

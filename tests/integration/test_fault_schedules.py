@@ -312,9 +312,10 @@ class Run:
                     self.known_passwords.add(pending)
                 except sm.exceptions.ResourceNotFoundException:
                     pending = None
-        works = logs_in(self.engine, self.server.port, self.username, current) or (
-            pending is not None and logs_in(self.engine, self.server.port, self.username, pending)
-        )
+        with self.emulator.holding_changes():  # both logins see one state of the database
+            works = logs_in(self.engine, self.server.port, self.username, current) or (
+                pending is not None and logs_in(self.engine, self.server.port, self.username, pending)
+            )
         if not works:
             self.problems.append(f"{moment}: no labelled version holds a password the database accepts")
         with self.emulator.lock:
