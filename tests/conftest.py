@@ -21,6 +21,7 @@ from crossrotate import runtime
 from crossrotate.protocol import StepRequest, run_step
 from crossrotate.providers.http import close_shared_client
 from localcloud.alibabacloud import AlibabaRdsEmulator
+from localcloud.cloud import LocalCloud
 from localcloud.databases import DatabaseMissing, MariaDbServer, PostgresServer
 from localcloud.secretsmanager import LambdaContext, Rotation, SecretsManagerDriver, client, start_secrets_manager
 from localcloud.tencentcloud import TencentPostgresEmulator
@@ -253,3 +254,26 @@ PROPERTY_RUNS: list[tuple[int, int]] = []
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     for ran, violations in PROPERTY_RUNS:
         terminalreporter.write_line(f"fault schedules: {ran} run, {violations} violated the invariants")
+
+
+@pytest.fixture(scope="session")
+def cloud(secrets_manager: None) -> Iterator[LocalCloud]:
+    """One local cloud for the session: an emulator per provider of the registry, steps run by the handler."""
+    from app import lambda_handler
+
+    local = LocalCloud(invoke=lambda event: lambda_handler(event, LambdaContext()))
+    local.start(apply_env=False, secrets_manager=False)
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+def local(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
+    """The session's local cloud, its environment applied for this test, faults cleared afterwards."""
+    for name, value in cloud.env.items():
+        monkeypatch.setenv(name, value)
+    yield cloud
+    for emulator in cloud.emulators.values():
+        emulator.clear_faults()
+        emulator.propagation_delay = 0.0
+    close_shared_client()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,7 +21,6 @@ from documented_codes import DOCUMENTED
 from crossrotate import runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.protocol import StepRequest, run_step
-from crossrotate.providers.http import close_shared_client
 from crossrotate.registry import PROVIDERS
 from crossrotate.secret import ENGINES
 from localcloud.cloud import KITS, Account, LocalCloud
@@ -30,29 +28,6 @@ from localcloud.databases import MariaDbServer, PostgresServer, logs_in
 from localcloud.secretsmanager import LambdaContext, Rotation
 
 NAMES = sorted(PROVIDERS)
-
-
-@pytest.fixture(scope="session")
-def cloud(secrets_manager: None) -> Iterator[LocalCloud]:
-    from app import lambda_handler
-
-    local = LocalCloud(invoke=lambda event: lambda_handler(event, LambdaContext())).start(
-        apply_env=False, secrets_manager=False
-    )
-    yield local
-    local.stop()
-
-
-@pytest.fixture
-def local(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
-    """The session's local cloud, its environment applied for this test, faults cleared afterwards."""
-    for name, value in cloud.env.items():
-        monkeypatch.setenv(name, value)
-    yield cloud
-    for emulator in cloud.emulators.values():
-        emulator.clear_faults()
-        emulator.propagation_delay = 0.0
-    close_shared_client()
 
 
 def step(rotation: Rotation, name: str, clock: VirtualClock) -> None:

@@ -5,7 +5,6 @@ account needs someone to act)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from conftest import VirtualClock
@@ -13,7 +12,6 @@ from conftest import VirtualClock
 from crossrotate import runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError
 from crossrotate.protocol import StepRequest, run_step
-from crossrotate.providers.http import close_shared_client
 from localcloud.alibabacloud import PolarDbEmulator
 from localcloud.cloud import Account, LocalCloud
 from localcloud.databases import MariaDbServer, PostgresServer, logs_in
@@ -22,25 +20,11 @@ from localcloud.secretsmanager import LambdaContext, Rotation
 PROVIDER = "alibabacloud-polardb"
 
 
-@pytest.fixture(scope="module")
-def cloud(secrets_manager: None) -> Iterator[LocalCloud]:
-    from app import lambda_handler
-
-    local = LocalCloud(invoke=lambda event: lambda_handler(event, LambdaContext()))
-    local.start(apply_env=False, secrets_manager=False)
-    yield local
-    local.stop()
-
-
 @pytest.fixture
-def polardb(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[PolarDbEmulator]:
-    for name, value in cloud.env.items():
-        monkeypatch.setenv(name, value)
-    emulator = cloud.emulators[PROVIDER]
+def polardb(local: LocalCloud) -> PolarDbEmulator:
+    emulator = local.emulators[PROVIDER]
     assert isinstance(emulator, PolarDbEmulator)
-    yield emulator
-    emulator.clear_faults()
-    close_shared_client()
+    return emulator
 
 
 @pytest.mark.parametrize("engine", ["mysql", "postgres"])

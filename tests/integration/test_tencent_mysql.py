@@ -5,7 +5,6 @@ retried or concurrent setSecret starts no task with another password."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from conftest import VirtualClock
@@ -13,7 +12,6 @@ from conftest import VirtualClock
 from crossrotate import runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.protocol import StepRequest, run_step
-from crossrotate.providers.http import close_shared_client
 from localcloud.base import Call
 from localcloud.cloud import Account, LocalCloud, instance_of
 from localcloud.secretsmanager import LambdaContext, Rotation
@@ -22,26 +20,12 @@ from localcloud.tencentcloud import TencentMysqlEmulator
 PROVIDER = "tencentcloud-mysql"
 
 
-@pytest.fixture(scope="module")
-def cloud(secrets_manager: None) -> Iterator[LocalCloud]:
-    from app import lambda_handler
-
-    local = LocalCloud(invoke=lambda event: lambda_handler(event, LambdaContext()))
-    local.start(apply_env=False, secrets_manager=False)
-    yield local
-    local.stop()
-
-
 @pytest.fixture
-def cdb(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[TencentMysqlEmulator]:
-    for name, value in cloud.env.items():
-        monkeypatch.setenv(name, value)
-    emulator = cloud.emulators[PROVIDER]
+def cdb(local: LocalCloud) -> TencentMysqlEmulator:
+    emulator = local.emulators[PROVIDER]
     assert isinstance(emulator, TencentMysqlEmulator)
     emulator.task_polls, emulator.task_seconds, emulator.task_outcomes = 1, 60.0, []
-    yield emulator
-    emulator.clear_faults()
-    close_shared_client()
+    return emulator
 
 
 @pytest.fixture
