@@ -8,8 +8,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "layers" / "crossrotate"))
 
-from crossrotate.aws import SECRETS_MANAGER_ERRORS
+from crossrotate.aws import SECRETS_MANAGER_ERRORS, STS_ERRORS
 from crossrotate.errors import OWN_CODES, TRANSPORT, Entry
+from crossrotate.providers.alibabacloud import sts as alibaba_sts
+from crossrotate.providers.tencentcloud import sts as tencent_sts
 from crossrotate.registry import PROVIDERS
 
 TABLES: list[tuple[str, Mapping[str, Entry]]] = [
@@ -18,6 +20,10 @@ TABLES: list[tuple[str, Mapping[str, Entry]]] = [
         for name, spec in PROVIDERS.items()
     ),
     (SECRETS_MANAGER_ERRORS.provider, SECRETS_MANAGER_ERRORS.codes),
+    # Keyless access: each STS's own codes (the cloud's common codes apply too, as for its databases).
+    (STS_ERRORS.provider, STS_ERRORS.codes),
+    (alibaba_sts.PROVIDER, alibaba_sts.CODES),
+    (tencent_sts.PROVIDER, tencent_sts.CODES),
     ("any provider", TRANSPORT),
     ("rotation", OWN_CODES),
 ]

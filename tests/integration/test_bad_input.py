@@ -172,7 +172,7 @@ def test_rotation_disabled_changes_nothing(
 @pytest.mark.parametrize(
     ("key_secret", "code"),
     [
-        (None, "MissingCredentialsSecret"),
+        (None, "NoProviderAccess"),
         ("does-not-exist", "MissingCredentialsSecret"),
         ('{"secret_id": "AKID"}', "InvalidCredentialsSecret"),
         ("not json at all", "InvalidCredentialsSecret"),

@@ -239,13 +239,15 @@ def test_a_malformed_api_key_secret_is_fatal_and_sends_nothing(
     assert tencent.calls == []
 
 
-def test_no_api_key_secret_configured_is_fatal(
+def test_no_provider_access_configured_is_fatal_and_says_what_to_set(
     pending: Rotation, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("TENCENTCLOUD_CREDENTIALS_SECRET")
     with pytest.raises(FatalRotationError) as raised:
         step(pending, "setSecret", clock)
-    assert raised.value.code == "MissingCredentialsSecret"
+    assert raised.value.code == "NoProviderAccess"
+    for variable in ("TENCENTCLOUD_ROLE_ARN", "TENCENTCLOUD_OIDC_PROVIDER_ID", "TENCENTCLOUD_CREDENTIALS_SECRET"):
+        assert variable in str(raised.value)
 
 
 def test_a_plain_http_endpoint_off_loopback_is_refused(

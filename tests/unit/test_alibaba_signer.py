@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from crossrotate.providers.alibabacloud import signer
-from crossrotate.providers.alibabacloud.cloud import AlibabaCredentials
+from crossrotate.ports import ApiCredentials
 
 V1_SECRET = "testsecret"
 V1_VECTORS = [
@@ -113,7 +113,7 @@ def test_v3_string_to_sign_and_signature() -> None:
 
 
 def test_v3_auth_signs_an_httpx_request_like_the_vector() -> None:
-    credentials = AlibabaCredentials("YourAccessKeyId", "YourAccessKeySecret")
+    credentials = ApiCredentials("YourAccessKeyId", "YourAccessKeySecret")
     moment = 1698315752.0  # 2023-10-26T10:22:32Z
     request = httpx.Request(
         "POST",
@@ -132,14 +132,14 @@ def test_v3_auth_signs_an_httpx_request_like_the_vector() -> None:
 
 
 def test_v3_auth_signs_the_sts_token() -> None:
-    credentials = AlibabaCredentials("id", "secret", security_token="sts")
+    credentials = ApiCredentials("id", "secret", token="sts")
     signed = next(signer.AcsV3Auth(credentials).auth_flow(httpx.Request("POST", "https://rds.aliyuncs.com/")))
     assert signed.headers["x-acs-security-token"] == "sts"
     assert "x-acs-security-token" in signed.headers["Authorization"]
 
 
 def test_v1_auth_adds_the_common_parameters_and_a_verifiable_signature() -> None:
-    credentials = AlibabaCredentials("testid", V1_SECRET, security_token="sts")
+    credentials = ApiCredentials("testid", V1_SECRET, token="sts")
     request = httpx.Request("POST", "https://rds.aliyuncs.com/?Action=ResetAccountPassword&AccountPassword=a%2Bb%26c")
     signed = next(signer.AcsRpcV1Auth(credentials, now=lambda: 0.0, nonce=lambda: "n1").auth_flow(request))
     params = dict(signer.query_pairs(signed.url.query.decode()))
@@ -154,7 +154,7 @@ def test_v1_auth_adds_the_common_parameters_and_a_verifiable_signature() -> None
 
 
 def test_v1_auth_signs_an_already_signed_request_anew_without_a_second_signature() -> None:
-    credentials = AlibabaCredentials("testid", V1_SECRET)
+    credentials = ApiCredentials("testid", V1_SECRET)
     request = httpx.Request("POST", "https://rds.aliyuncs.com/?Action=ResetAccountPassword&AccountPassword=a%2Bb")
     once = next(signer.AcsRpcV1Auth(credentials, now=lambda: 0.0, nonce=lambda: "n1").auth_flow(request))
     twice = next(signer.AcsRpcV1Auth(credentials, now=lambda: 60.0, nonce=lambda: "n2").auth_flow(once))
@@ -167,6 +167,6 @@ def test_v1_auth_signs_an_already_signed_request_anew_without_a_second_signature
 
 
 def test_credentials_repr_hides_the_secret() -> None:
-    shown = repr(AlibabaCredentials("id", "the-secret", security_token="the-token"))
+    shown = repr(ApiCredentials("id", "the-secret", token="the-token"))
     assert "the-secret" not in shown
     assert "the-token" not in shown

@@ -16,7 +16,7 @@ import pytest
 
 from crossrotate.providers.alibabacloud import signer as acs
 from crossrotate.providers.tencentcloud import signer as tc3
-from crossrotate.providers.tencentcloud.cloud import TencentCredentials
+from crossrotate.ports import ApiCredentials
 
 VECTORS = json.loads((Path(__file__).parents[1] / "vectors" / "signing.json").read_text())
 V3_AUTHORIZATION = re.compile(
@@ -40,7 +40,7 @@ def test_tc3_reproduces_the_official_sdk(case: dict[str, Any]) -> None:
     request = httpx.Request(
         "POST", f"http://{headers['host']}/", content=body, headers={"Content-Type": headers["content-type"]}
     )
-    auth = tc3.TC3Auth(TencentCredentials(case["secret_id"], case["secret_key"]), service, now=lambda: timestamp)
+    auth = tc3.TC3Auth(ApiCredentials(case["secret_id"], case["secret_key"]), service, now=lambda: timestamp)
     assert next(auth.auth_flow(request)).headers["Authorization"] == headers["authorization"]
 
 

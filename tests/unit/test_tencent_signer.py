@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from crossrotate.providers.tencentcloud import signer
-from crossrotate.providers.tencentcloud.cloud import TencentCredentials
+from crossrotate.ports import ApiCredentials
 
 SECRET_ID = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE"
 SECRET_KEY = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE"
@@ -49,31 +49,31 @@ def test_authorization_header() -> None:
     )
 
 
-def _signed(credentials: TencentCredentials, now: float = TIMESTAMP) -> httpx.Request:
+def _signed(credentials: ApiCredentials, now: float = TIMESTAMP) -> httpx.Request:
     request = httpx.Request("POST", f"https://{HOST}/", content=BODY, headers={"Content-Type": CONTENT_TYPE})
     flow = signer.TC3Auth(credentials, "cvm", now=lambda: now).auth_flow(request)
     return next(flow)
 
 
 def test_auth_signs_an_httpx_request_like_the_vector() -> None:
-    request = _signed(TencentCredentials(SECRET_ID, SECRET_KEY))
+    request = _signed(ApiCredentials(SECRET_ID, SECRET_KEY))
     assert request.headers["X-TC-Timestamp"] == str(TIMESTAMP)
     assert request.headers["Authorization"] == signer.authorization(SECRET_ID, TIMESTAMP, "cvm", SIGNATURE)
     assert "X-TC-Token" not in request.headers
 
 
 def test_auth_sends_the_session_token_of_temporary_credentials() -> None:
-    request = _signed(TencentCredentials(SECRET_ID, SECRET_KEY, token="session-token"))
+    request = _signed(ApiCredentials(SECRET_ID, SECRET_KEY, token="session-token"))
     assert request.headers["X-TC-Token"] == "session-token"
 
 
 @pytest.mark.parametrize(("now", "date"), [(1551139199, "2019-02-25"), (1551139200, "2019-02-26")])
 def test_the_scope_date_is_the_utc_date_of_the_timestamp(now: int, date: str) -> None:
-    request = _signed(TencentCredentials(SECRET_ID, SECRET_KEY), now=now)
+    request = _signed(ApiCredentials(SECRET_ID, SECRET_KEY), now=now)
     assert f"/{date}/cvm/tc3_request" in request.headers["Authorization"]
 
 
 def test_credentials_repr_hides_the_key() -> None:
-    shown = repr(TencentCredentials(SECRET_ID, SECRET_KEY, token="session-token"))
+    shown = repr(ApiCredentials(SECRET_ID, SECRET_KEY, token="session-token"))
     assert SECRET_KEY not in shown
     assert "session-token" not in shown

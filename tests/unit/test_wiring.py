@@ -7,7 +7,7 @@ from conftest import VirtualClock
 from crossrotate.ports import SecretValue
 from crossrotate.providers.http import close_shared_client, shared_client
 from crossrotate.providers.tencentcloud.api import default_endpoint
-from crossrotate.runtime import ApiKeyCache
+from crossrotate.credentials import ApiKeyCache
 
 
 class CountingStore:

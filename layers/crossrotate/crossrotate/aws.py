@@ -1,16 +1,20 @@
-"""Secrets Manager through boto3: the only module that imports it.
+"""AWS through boto3 (the only module that imports it): Secrets Manager, and STS's web identity tokens for
+keyless access to the providers.
 
-``AWS_ENDPOINT_URL_SECRETS_MANAGER`` (boto3's own setting) points it at a local Secrets Manager. Errors
-become RotationErrors classified by :data:`SECRETS_MANAGER_ERRORS`.
+``AWS_ENDPOINT_URL_SECRETS_MANAGER`` and ``AWS_ENDPOINT_URL_STS`` (boto3's own settings) point them at local
+stand-ins. Errors become RotationErrors classified by :data:`SECRETS_MANAGER_ERRORS` and :data:`STS_ERRORS`.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError, ReadTimeoutError
 
@@ -45,6 +49,45 @@ SECRETS_MANAGER_ERRORS = ErrorTable(
 )
 
 
+STS_PROVIDER = "aws-sts"
+AWS_SIDE = "Fix in AWS"
+STS_ERRORS = ErrorTable(
+    provider=STS_PROVIDER,
+    codes={
+        "OutboundWebIdentityFederationDisabledException": (
+            FATAL,
+            f"{AWS_SIDE}: an administrator enables outbound identity federation once per account "
+            "(aws iam enable-outbound-web-identity-federation)",
+        ),
+        "AccessDenied": (
+            FATAL,
+            f"{AWS_SIDE}: the function's role may not call sts:GetWebIdentityToken with this audience, RS256 and 300 s "
+            "(its policy's conditions, or an SCP/RCP)",
+        ),
+        "AccessDeniedException": (FATAL, f"{AWS_SIDE}: as AccessDenied"),
+        "SessionDurationEscalationException": (
+            FATAL,
+            f"{AWS_SIDE}: the token would outlive the function's own role session",
+        ),
+        "JWTPayloadSizeExceededException": (FATAL, "the token's claims are too large: a defect (no tags are sent)"),
+        "ValidationError": (FATAL, "a parameter breaks its constraint: check WEB_IDENTITY_AUDIENCE (1-1000 chars)"),
+        "InvalidClientTokenId": (FATAL, f"{AWS_SIDE}: the function's own AWS credentials are not valid"),
+        "SignatureDoesNotMatch": (FATAL, f"{AWS_SIDE}: the function's own AWS credentials are not valid"),
+        "ExpiredToken": (FATAL, f"{AWS_SIDE}: the function's own AWS session has expired"),
+        "RegionDisabledException": (FATAL, f"{AWS_SIDE}: STS is not activated in the function's region"),
+        "Throttling": (RETRYABLE, "AWS STS rate exceeded"),
+        "ThrottlingException": (RETRYABLE, "AWS STS rate exceeded"),
+        "RequestLimitExceeded": (RETRYABLE, "AWS STS rate exceeded"),
+        "InternalFailure": (RETRYABLE, "AWS STS failed on its side"),
+        "ServiceUnavailable": (RETRYABLE, "AWS STS is unavailable for now"),
+    },
+    families={},
+    advises=True,
+)
+MINIMUM_BOTOCORE = "1.41.0"
+"""The first botocore whose STS model has GetWebIdentityToken (1.40.76's has not)."""
+
+
 TRANSPORT_FAILURES: tuple[tuple[type[Exception], str], ...] = (
     (ReadTimeoutError, "Transport.Timeout"),
     (ConnectionError, "Transport.ConnectError"),
@@ -62,11 +105,11 @@ def _client() -> SecretsManagerClient:
     return boto3.client("secretsmanager", config=config)
 
 
-def _classified(error: Exception) -> RotationError:
+def _classified(error: Exception, table: ErrorTable = SECRETS_MANAGER_ERRORS) -> RotationError:
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "Unknown")
         meta = error.response.get("ResponseMetadata", {})
-        return SECRETS_MANAGER_ERRORS.error(
+        return table.error(
             code,
             error.response.get("Error", {}).get("Message", ""),
             request_id=meta.get("RequestId"),
@@ -75,7 +118,7 @@ def _classified(error: Exception) -> RotationError:
     # Subclasses first: ReadTimeoutError is an HTTPClientError, ConnectTimeoutError a ConnectionError.
     for kind, code in TRANSPORT_FAILURES:
         if isinstance(error, kind):
-            return transport_error(PROVIDER, code, type(error).__name__)
+            return transport_error(table.provider, code, type(error).__name__)
     return own("SecretsManagerClientError", f"boto3 could not make the call: {type(error).__name__}")
 
 
@@ -165,3 +208,41 @@ class SecretsManagerStore:
         self._call(
             "update_secret_version_stage", SecretId=secret_id, VersionStage=PENDING, RemoveFromVersionId=version_id
         )
+
+
+class WebIdentityTokens:
+    """:class:`~crossrotate.ports.IdentityTokens` over boto3: ``GetWebIdentityToken`` at the regional STS endpoint
+    (the global one does not serve it), or ``AWS_ENDPOINT_URL_STS``. botocore retries throttling twice at most,
+    so the function's own backoff and deadline stay in charge. The token is a credential: it is returned, never
+    kept or logged."""
+
+    def __init__(self) -> None:
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def _sts(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                config = Config(connect_timeout=3, read_timeout=8, retries={"mode": "standard", "max_attempts": 2})
+                region = boto3.session.Session().region_name or "us-east-1"
+                suffix = ".amazonaws.com.cn" if region.startswith("cn-") else ".amazonaws.com"
+                endpoint = None if os.environ.get("AWS_ENDPOINT_URL_STS") else f"https://sts.{region}{suffix}"
+                self._client = boto3.client("sts", region_name=region, endpoint_url=endpoint, config=config)
+            return self._client
+
+    def web_identity_token(self, audience: str, duration_seconds: int) -> str:
+        client = self._sts()
+        if not hasattr(client, "get_web_identity_token"):
+            raise own(
+                "FederationUnsupported",
+                f"botocore {botocore.__version__} does not know sts:GetWebIdentityToken; keyless access needs "
+                f"{MINIMUM_BOTOCORE} or later (add boto3>={MINIMUM_BOTOCORE} to the layer, or use an API key secret)",
+            )
+        try:
+            response = client.get_web_identity_token(
+                Audience=[audience], SigningAlgorithm="RS256", DurationSeconds=duration_seconds
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise _classified(error, STS_ERRORS) from None
+        token: str = response["WebIdentityToken"]
+        return token

@@ -107,12 +107,15 @@ class ErrorTable(NamedTuple):
     A code missing from ``codes`` is matched by the start of its message against ``messages`` (for documented
     errors whose code is a placeholder). Failing that it is decided, and marked unclassified, by its longest
     listed family prefix (``AuthFailure`` for ``AuthFailure.Anything``), then by HTTP status (429 and 5xx retry).
+    A table that ``advises`` adds a listed code's reason to the message: the STS tables' reasons say which
+    cloud's setup to fix.
     """
 
     provider: str
     codes: Mapping[str, Entry]
     families: Mapping[str, Entry]
     messages: Mapping[str, Entry] = MappingProxyType({})
+    advises: bool = False
 
     def classify(self, code: str, http_status: int | None = None, message: str = "") -> Classification:
         if code in self.codes:
@@ -143,6 +146,8 @@ class ErrorTable(NamedTuple):
         """The classified exception for a provider's error response."""
         verdict = self.classify(code, http_status, message)
         kind = RetryableRotationError if verdict.retryable else FatalRotationError
+        if self.advises and not verdict.unclassified:
+            message = f"{message} ({verdict.reason})" if message else verdict.reason
         return kind(
             code,
             message,
@@ -174,8 +179,20 @@ OWN_CODES: Mapping[str, Entry] = {
     "InvalidEvent": (FATAL, "the event is not one the function accepts, or a field is missing or malformed"),
     "InvalidSecret": (FATAL, "the secret's JSON is malformed or misses a required key"),
     "UnknownProvider": (FATAL, "the secret's provider is not one this version rotates"),
-    "InvalidConfiguration": (FATAL, "an environment variable (PASSWORD_LENGTH, *_ENDPOINT_URL) is not valid"),
-    "MissingCredentialsSecret": (FATAL, "no API key secret is named, or it has no current value"),
+    "InvalidConfiguration": (
+        FATAL,
+        "an environment variable (PASSWORD_LENGTH, *_ENDPOINT_URL, WEB_IDENTITY_AUDIENCE, *_ROLE_ARN) is not valid",
+    ),
+    "MissingCredentialsSecret": (FATAL, "the API key secret has no current value"),
+    "NoProviderAccess": (
+        FATAL,
+        "neither an API key secret nor a role for keyless access is configured for the secret's cloud, or a role "
+        "is set without its OIDC identity provider; the message names what to set",
+    ),
+    "FederationUnsupported": (
+        FATAL,
+        "keyless access: the runtime's boto3/botocore is older than 1.41.0 and does not know sts:GetWebIdentityToken",
+    ),
     "InvalidCredentialsSecret": (FATAL, "the API key secret's JSON is malformed"),
     "RotationNotEnabled": (FATAL, "rotation is not enabled on the secret, or it has no rotation function"),
     "RotationDisabled": (

@@ -134,3 +134,32 @@ class DatabaseProbe(Protocol):
 
 
 ProviderFactory = Callable[[DatabaseSecret], ProviderApi]
+
+
+class ApiCredentials(NamedTuple):
+    """What signs a provider call: a key id and its secret, and for temporary credentials (an API key secret's
+    session token, or federation's) the token and the epoch second they expire."""
+
+    key_id: str
+    key_secret: str
+    token: str | None = None
+    expires_at: float | None = None
+
+    def __repr__(self) -> str:  # the key's secret and token are credentials
+        return f"ApiCredentials({self.key_id})"
+
+
+class CredentialSource(Protocol):
+    """Where a provider client gets the credentials that sign its calls, asked at every call (cheap when cached)."""
+
+    def credentials(self) -> ApiCredentials: ...
+
+    def renew(self) -> bool:
+        """Forget the credentials in hand because the provider refused their token as expired. True when asking
+        again fetches new ones (federation); False when it would return the same (an API key secret)."""
+
+
+class IdentityTokens(Protocol):
+    """AWS STS: short-lived OIDC tokens that name this function's role, for the providers' STS to trust."""
+
+    def web_identity_token(self, audience: str, duration_seconds: int) -> str: ...

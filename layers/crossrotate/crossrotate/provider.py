@@ -18,35 +18,88 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .errors import ErrorTable, own
 from .passwords import PasswordPolicy
-from .ports import ProviderApi
+from .ports import ApiCredentials, CredentialSource, ProviderApi
 from .secret import DatabaseSecret, Field
 
 if TYPE_CHECKING:
     import httpx
 
 
+class AssumeRoleRequest(NamedTuple):
+    """What a cloud's STS needs to trade an AWS web identity token for temporary credentials."""
+
+    role_arn: str
+    identity_provider: str
+    """Alibaba: the OIDC provider's ARN; Tencent: its name (``ProviderId``)."""
+    web_identity_token: str
+    session_name: str
+    region: str
+    duration_seconds: int
+    endpoint: str | None
+    """The base URL from the environment, already checked; None for the cloud's default."""
+    http: httpx.Client
+    now: Callable[[], float]
+
+    def __repr__(self) -> str:  # the token is a credential
+        return f"AssumeRoleRequest({self.role_arn}, {self.identity_provider})"
+
+
 class Cloud(NamedTuple):
-    """A provider's cloud: the environment variables that configure all its services."""
+    """A provider's cloud: the environment variables that configure all its services, the form of its API key
+    secret, and how keyless access works there."""
 
     name: str
     variable_prefix: str
     """``TENCENTCLOUD``: ``TENCENTCLOUD_CREDENTIALS_SECRET``, ``TENCENTCLOUD_ENDPOINT_URL[_<SERVICE>]``."""
+    key_label: str
+    """What its API key is called, for messages."""
+    key_fields: tuple[str, str, str]
+    """The API key secret's JSON keys: key id, key secret, session token (optional)."""
+    identity_provider_variable: str
+    """The environment's default OIDC identity provider for keyless access."""
+    role_arn: re.Pattern[str]
+    identity_provider: re.Pattern[str]
+    assume_role: Callable[[AssumeRoleRequest], ApiCredentials]
+    """Its STS call for keyless access (the STS client is imported when it is first used)."""
+    expired_session_code: str
+    """The code its services answer to a temporary credential's expired token: renew once, then it is final."""
 
     @property
     def credentials_variable(self) -> str:
         return f"{self.variable_prefix}_CREDENTIALS_SECRET"
 
     @property
+    def role_variable(self) -> str:
+        return f"{self.variable_prefix}_ROLE_ARN"
+
+    @property
     def endpoint_variable(self) -> str:
         return f"{self.variable_prefix}_ENDPOINT_URL"
+
+    def parse_api_key(self, secret_string: str | None) -> ApiCredentials:
+        """The API key secret's JSON (``key_fields``). Errors name the secret and the key, never a value."""
+        label = self.key_label
+        try:
+            document = json.loads(secret_string or "")
+        except ValueError:
+            raise own("InvalidCredentialsSecret", f"the {label} secret is not JSON") from None
+        if not isinstance(document, dict):
+            raise own("InvalidCredentialsSecret", f"the {label} secret is not a JSON object")
+        key_id, key_secret, token = self.key_fields
+        for key in (key_id, key_secret):
+            if not isinstance(document.get(key), str) or not document[key]:
+                raise own("InvalidCredentialsSecret", f"the {label} secret has no '{key}'")
+        session = document.get(token)
+        if session is not None and not isinstance(session, str):
+            raise own("InvalidCredentialsSecret", f"the {label} secret's '{token}' must be a string")
+        return ApiCredentials(document[key_id], document[key_secret], session or None)
 
 
 class ClientConfig(NamedTuple):
     """Everything a provider's client is built from."""
 
     account: DatabaseSecret
-    credentials: str | None
-    """The API key secret's SecretString (the cloud's own format)."""
+    credentials: CredentialSource
     endpoint: str | None
     """The base URL from the environment, already checked; None for the provider's regional default."""
     http: httpx.Client
@@ -72,22 +125,10 @@ class ProviderSpec(NamedTuple):
     actions: tuple[str, ...] = ()
     """The API actions the function calls, for least-privilege policies (and the docs that list them)."""
 
+    @property
+    def role_arn(self) -> re.Pattern[str]:
+        return self.cloud.role_arn
 
-def api_key_fields(
-    secret_string: str | None, label: str, required: tuple[str, str], token: str
-) -> tuple[str, str, str | None]:
-    """The two required strings and the optional session token of an API key secret's JSON. Errors name the
-    secret and the key, never a value."""
-    try:
-        document = json.loads(secret_string or "")
-    except ValueError:
-        raise own("InvalidCredentialsSecret", f"the {label} secret is not JSON") from None
-    if not isinstance(document, dict):
-        raise own("InvalidCredentialsSecret", f"the {label} secret is not a JSON object")
-    for key in required:
-        if not isinstance(document.get(key), str) or not document[key]:
-            raise own("InvalidCredentialsSecret", f"the {label} secret has no '{key}'")
-    session = document.get(token)
-    if session is not None and not isinstance(session, str):
-        raise own("InvalidCredentialsSecret", f"the {label} secret's '{token}' must be a string")
-    return document[required[0]], document[required[1]], session or None
+    @property
+    def identity_provider(self) -> re.Pattern[str]:
+        return self.cloud.identity_provider

@@ -1,8 +1,8 @@
 """Wiring for Lambda: the real adapters, built from the environment and the invocation's context.
 
-What is expensive to build (the boto3 client, the pooled HTTP client, API keys) lives for the whole process,
-so warm invocations reuse it; a provider's client (and httpx) is imported the first time a secret of that
-provider needs its API.
+What is expensive to build (the boto3 clients, the pooled HTTP client, API keys, federated credentials) lives for
+the whole process, so warm invocations reuse it; a provider's client (and httpx) is imported the first time a
+secret of that provider needs its API.
 """
 
 from __future__ import annotations
@@ -17,13 +17,24 @@ from typing import TYPE_CHECKING, Any
 
 from . import metrics
 from .actions import SWEEP_ACTIONS
-from .endpoints import checked_endpoint
+from .credentials import (
+    ApiKeyCache,
+    ApiKeySource,
+    FederatedSource,
+    Federation,
+    Role,
+    TemporaryCredentials,
+    audience,
+    endpoint_of,
+    session_name,
+    source_for,
+)
 from .errors import RotationError, own
 from .log import logger
-from .ports import CURRENT, Clock, ProviderApi, SecretStore
+from .ports import Clock, CredentialSource, IdentityTokens, ProviderApi, SecretStore
 from .probes import DatabaseLogin
 from .protocol import Dependencies, StepReport, StepRequest, run_step
-from .provider import ClientConfig, ProviderSpec
+from .provider import ClientConfig
 from .registry import spec_of
 from .secret import DatabaseSecret
 
@@ -32,7 +43,6 @@ if TYPE_CHECKING:
 
 DEFAULT_BUDGET_S = 60.0
 SAFETY_MARGIN_S = 3.0
-API_KEY_TTL_S = 300.0
 
 
 class SystemClock:
@@ -46,24 +56,6 @@ class SystemClock:
         time.sleep(seconds)
 
 
-class ApiKeyCache:
-    """API key secrets by id, kept for a few minutes so warm invocations skip the read but see a new key soon."""
-
-    def __init__(self, ttl: float = API_KEY_TTL_S) -> None:
-        self.ttl = ttl
-        self.entries: dict[str, tuple[float, str | None]] = {}
-
-    def read(self, store: SecretStore, secret_id: str, clock: Clock) -> str | None:
-        cached = self.entries.get(secret_id)
-        if cached and clock.monotonic() - cached[0] < self.ttl:
-            return cached[1]
-        value = store.get_value(secret_id, stage=CURRENT)
-        if value is None:
-            raise own("MissingCredentialsSecret", f"the API key secret {secret_id} has no current value")
-        self.entries[secret_id] = (clock.monotonic(), value.secret_string)
-        return value.secret_string
-
-
 class ProviderWiring:
     """:data:`~crossrotate.ports.ProviderFactory`: a secret's provider client, configured from the environment.
     ``http`` is the HTTP client; None for the process's shared one."""
@@ -74,42 +66,42 @@ class ProviderWiring:
         clock: Clock,
         environ: Mapping[str, str],
         api_keys: ApiKeyCache,
+        federation: Federation,
         http: httpx.Client | None = None,
     ) -> None:
         self.store, self.clock, self.environ, self.api_keys, self.http = store, clock, environ, api_keys, http
+        self.federation = federation
 
     def __call__(self, account: DatabaseSecret) -> ProviderApi:
         spec = spec_of(account.provider)
         cloud = spec.cloud
-        key_secret = account.credentials_secret or self.environ.get(cloud.credentials_variable)
-        if not key_secret:
-            raise own(
-                "MissingCredentialsSecret",
-                f"the secret has no credentials_secret and {cloud.credentials_variable} is not set",
-            )
-        from .providers.http import shared_client
+
+        def api_key(secret_id: str) -> CredentialSource:
+            return ApiKeySource(cloud, secret_id, self.store, self.api_keys, self.clock)
+
+        def federated(role: Role) -> CredentialSource:
+            return FederatedSource(role, cloud, account.region, self.federation, self.environ, self.clock)
 
         config = ClientConfig(
             account=account,
-            credentials=self.api_keys.read(self.store, key_secret, self.clock),
-            endpoint=endpoint_of(spec, self.environ),
-            http=self.http or shared_client(),
+            credentials=source_for(account, cloud, self.environ, api_key, federated),
+            endpoint=endpoint_of(cloud, spec.service, self.environ),
+            http=self.http_client(),
             now=self.clock.time,
             environ=self.environ,
         )
         return spec.build_client(config)
 
+    def http_client(self) -> httpx.Client:
+        from .providers.http import shared_client
 
-def endpoint_of(spec: ProviderSpec, environ: Mapping[str, str]) -> str | None:
-    """``<CLOUD>_ENDPOINT_URL_<SERVICE>``, else ``<CLOUD>_ENDPOINT_URL``, checked; None for the regional default."""
-    for variable in (f"{spec.cloud.endpoint_variable}_{spec.service}", spec.cloud.endpoint_variable):
-        if environ.get(variable):
-            return checked_endpoint(environ[variable], variable)
-    return None
+        return self.http or shared_client()
 
 
 _store: SecretStore | None = None
 _api_keys = ApiKeyCache()
+_temporary_credentials = TemporaryCredentials()
+_tokens: IdentityTokens | None = None
 
 
 _store_lock = threading.Lock()
@@ -124,6 +116,30 @@ def secret_store() -> SecretStore:
 
             _store = SecretsManagerStore()
         return _store
+
+
+def identity_tokens() -> IdentityTokens:
+    """The process's AWS STS adapter, made when a secret first needs keyless access."""
+    global _tokens
+    with _store_lock:
+        if _tokens is None:
+            from .aws import WebIdentityTokens
+
+            _tokens = WebIdentityTokens()
+        return _tokens
+
+
+class _LazyTokens:
+    """Defers :func:`identity_tokens` until an exchange needs it: API key deployments never build an STS client."""
+
+    def web_identity_token(self, audience: str, duration_seconds: int) -> str:
+        return identity_tokens().web_identity_token(audience, duration_seconds)
+
+
+def forget_credentials() -> None:
+    """Drop the process's API keys and federated credentials (a new sandbox's state)."""
+    _api_keys.entries.clear()
+    _temporary_credentials.clear()
 
 
 def database_probe(environ: Mapping[str, str]) -> DatabaseLogin:
@@ -142,9 +158,16 @@ def dependencies(
     clock = clock or SystemClock()
     remaining = context.get_remaining_time_in_millis() / 1000 if context else DEFAULT_BUDGET_S
     store = secret_store()
+    federation = Federation(
+        tokens=_LazyTokens(),
+        cache=_temporary_credentials,
+        http=lambda: http or _shared_http(),
+        audience=audience(environ),
+        session_name=session_name(environ),
+    )
     return Dependencies(
         store=store,
-        providers=ProviderWiring(store, clock, environ, _api_keys, http),
+        providers=ProviderWiring(store, clock, environ, _api_keys, federation, http),
         clock=clock,
         deadline=clock.monotonic() + remaining - SAFETY_MARGIN_S,
         password_length=environ.get("PASSWORD_LENGTH"),
@@ -152,6 +175,12 @@ def dependencies(
         function_arn=getattr(context, "invoked_function_arn", ""),
         request_id=getattr(context, "aws_request_id", ""),
     )
+
+
+def _shared_http() -> httpx.Client:
+    from .providers.http import shared_client
+
+    return shared_client()
 
 
 def scheduled_action(environ: Mapping[str, str] = os.environ) -> str:

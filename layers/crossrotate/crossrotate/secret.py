@@ -51,6 +51,14 @@ class SecretRules(Protocol):
     @property
     def password_policy(self) -> PasswordPolicy: ...
 
+    @property
+    def role_arn(self) -> re.Pattern[str]:
+        """The form of a role ARN on the provider's cloud, for keyless access."""
+
+    @property
+    def identity_provider(self) -> re.Pattern[str]:
+        """The form of an OIDC identity provider's id or ARN there."""
+
 
 class DatabaseSecret(NamedTuple):
     """One version of a rotated secret. ``document`` is the whole JSON object, unknown keys included;
@@ -62,6 +70,8 @@ class DatabaseSecret(NamedTuple):
     username: str
     password: str
     credentials_secret: str | None
+    role_arn: str | None
+    oidc_provider: str | None
     host: str | None
     port: int | None
     dbname: str | None
@@ -144,6 +154,12 @@ def parse_secret(
         raise own("InvalidSecret", f"{label}: instance_id {instance_id[:60]!r} is not a {provider} instance id")
     if not USERNAME.match(username):
         raise own("InvalidSecret", f"{label}: username is not a valid account name")
+    role_arn = _optional(document, "role_arn", label)
+    if role_arn is not None and not rules.role_arn.match(role_arn):
+        raise own("InvalidSecret", f"{label}: role_arn is not a role ARN of {provider}'s cloud")
+    oidc_provider = _optional(document, "oidc_provider", label)
+    if oidc_provider is not None and not rules.identity_provider.match(oidc_provider):
+        raise own("InvalidSecret", f"{label}: oidc_provider is not an OIDC identity provider of {provider}'s cloud")
     options = {}
     for key, rule in rules.fields.items():
         value = _optional(document, key, label) or rule.default
@@ -157,6 +173,8 @@ def parse_secret(
         username=username,
         password=password,
         credentials_secret=_optional(document, "credentials_secret", label),
+        role_arn=role_arn,
+        oidc_provider=oidc_provider,
         host=_optional(document, "host", label),
         port=_port(document, label),
         dbname=_optional(document, "dbname", label),

@@ -2,7 +2,8 @@
 ``ALIBABACLOUD_SIGNATURE_VERSION``), parameters in the query string encoded by hand (RFC 3986) as the official
 SDK sends them, and the error envelope: a 4xx/5xx status with ``{"Code", "Message", "RequestId", "Recommend"}``,
 the body parsed whatever the status, and a throttled answer's ``x-acs-retry-after`` (milliseconds) as the retry
-hint. The provider's message is redacted of every credential the request carried.
+hint. The provider's message is redacted of every credential the request carried. Temporary credentials whose
+token the product calls expired are renewed once (keyless access) and the call is made again.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from typing import Any
 
 import httpx
 
-from ...errors import ErrorTable, own, redact, transport_error
+from ...errors import ErrorTable, RotationError, own, redact, transport_error
 from ...ports import AccountState
 from ...provider import ClientConfig
 from ..http import json_body, send
-from .cloud import parse_credentials
+from .cloud import CLOUD
 from .signer import AcsRpcV1Auth, AcsV3Auth, canonical_query
 
 SIGNATURE_VARIABLE = "ALIBABACLOUD_SIGNATURE_VERSION"
@@ -57,16 +58,24 @@ class AlibabaRpcApi:
         self.http = config.http
         self.account = config.account
         self.url = (config.endpoint or endpoint) + "/"
-        self.credentials = parse_credentials(config.credentials)
+        self.source = config.credentials
+        self.now = config.now
         self.v1 = signature_version == "v1"
-        self.auth: httpx.Auth = (
-            AcsRpcV1Auth(self.credentials, config.now) if self.v1 else AcsV3Auth(self.credentials, config.now)
-        )
         self.version = version
         self.errors = errors
 
     def call(self, action: str, params: Mapping[str, str], sensitive: tuple[str, ...] = ()) -> dict[str, Any]:
         """One API call; returns the answer's JSON or raises a classified RotationError."""
+        try:
+            return self._call_once(action, params, sensitive)
+        except RotationError as error:
+            if error.code == CLOUD.expired_session_code and self.source.renew():
+                return self._call_once(action, params, sensitive)
+            raise
+
+    def _call_once(self, action: str, params: Mapping[str, str], sensitive: tuple[str, ...]) -> dict[str, Any]:
+        credentials = self.source.credentials()
+        auth: httpx.Auth = AcsRpcV1Auth(credentials, self.now) if self.v1 else AcsV3Auth(credentials, self.now)
         pairs = list(params.items())
         headers = {}
         if self.v1:
@@ -74,24 +83,28 @@ class AlibabaRpcApi:
         else:
             headers = {"x-acs-action": action, "x-acs-version": self.version}
         request = self.http.build_request("POST", f"{self.url}?{canonical_query(pairs)}", headers=headers)
-        response = send(self.http, request, self.auth, self.errors.provider, action)
-        body = json_body(response)
-        if response.status_code == 200 and body is not None:
-            return body
-        if body is None or "Code" not in body:
-            if response.status_code == 200:
-                raise transport_error(self.errors.provider, "Transport.BadResponse", "the answer is not a JSON object")
-            raise self.errors.error(
-                f"HTTP.{response.status_code}",
-                "no API error in the answer",
-                http_status=response.status_code,
-                retry_after=_retry_after(response),
-            )
-        secrets = (*sensitive, self.credentials.access_key_secret, self.credentials.security_token)
-        raise self.errors.error(
-            str(body["Code"]),
-            redact(str(body.get("Message", "")), secrets),
-            request_id=body.get("RequestId"),
+        response = send(self.http, request, auth, self.errors.provider, action)
+        return answer_of(response, self.errors, (*sensitive, credentials.key_secret, credentials.token))
+
+
+def answer_of(response: httpx.Response, errors: ErrorTable, secrets: tuple[str | None, ...]) -> dict[str, Any]:
+    """The answer's JSON, or the classified error it carries (its message redacted of ``secrets``)."""
+    body = json_body(response)
+    if response.status_code == 200 and body is not None:
+        return body
+    if body is None or "Code" not in body:
+        if response.status_code == 200:
+            raise transport_error(errors.provider, "Transport.BadResponse", "the answer is not a JSON object")
+        raise errors.error(
+            f"HTTP.{response.status_code}",
+            "no API error in the answer",
             http_status=response.status_code,
             retry_after=_retry_after(response),
         )
+    raise errors.error(
+        str(body["Code"]),
+        redact(str(body.get("Message", "")), secrets),
+        request_id=body.get("RequestId"),
+        http_status=response.status_code,
+        retry_after=_retry_after(response),
+    )

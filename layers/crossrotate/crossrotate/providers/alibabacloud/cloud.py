@@ -1,18 +1,37 @@
 """What every Alibaba Cloud OpenAPI (RPC) product shares and is cheap to import: the cloud's environment
-variables, its AccessKey secret, and the gateway's common error codes → (retryable, documented meaning) under
-each provider's own table. The documented HTTP status of a code differs between pages, so the code decides and
-the status is only the last fallback. Judgement calls carry a "Judgement:" note.
+variables, its AccessKey secret, keyless access through its STS, and the gateway's common error codes →
+(retryable, documented meaning) under each provider's own table. The documented HTTP status of a code differs
+between pages, so the code decides and the status is only the last fallback. Judgement calls carry a "Judgement:" note.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from ...errors import FATAL, RETRYABLE, Entry, ErrorTable
-from ...provider import Cloud, api_key_fields
+from ...ports import ApiCredentials
+from ...provider import AssumeRoleRequest, Cloud
 
-CLOUD = Cloud(name="alibabacloud", variable_prefix="ALIBABACLOUD")
+
+def assume_role(request: AssumeRoleRequest) -> ApiCredentials:
+    """STS ``AssumeRoleWithOIDC``; the client is imported on first use."""
+    from .sts import assume_role_with_oidc
+
+    return assume_role_with_oidc(request)
+
+
+CLOUD = Cloud(
+    name="alibabacloud",
+    variable_prefix="ALIBABACLOUD",
+    key_label="Alibaba Cloud AccessKey",
+    key_fields=("access_key_id", "access_key_secret", "security_token"),
+    identity_provider_variable="ALIBABACLOUD_OIDC_PROVIDER_ARN",
+    role_arn=re.compile(r"^acs:ram::\d{1,20}:role/[A-Za-z0-9.@_-]{1,64}$"),
+    identity_provider=re.compile(r"^acs:ram::\d{1,20}:oidc-provider/[A-Za-z0-9._-]{1,128}$"),
+    assume_role=assume_role,
+    expired_session_code="InvalidSecurityToken.Expired",
+)
 
 COMMON: dict[str, Entry] = {
     "MissingParameter": (FATAL, "A required parameter is missing"),
@@ -37,8 +56,13 @@ COMMON: dict[str, Entry] = {
     "Forbidden.RAM": (FATAL, "The RAM policy does not allow the action"),
     "Forbidden": (FATAL, "The caller may not perform the action"),
     "Forbidden.RiskControl": (FATAL, "Blocked by risk control"),
-    "InvalidSecurityToken.Expired": (FATAL, "The STS token has expired: refresh the key secret"),
+    "InvalidSecurityToken.Expired": (
+        FATAL,
+        "The STS token has expired. Keyless access renews the credentials once before this is final; an "
+        "AccessKey secret's token must be refreshed in the secret",
+    ),
     "InvalidSecurityToken.Malformed": (FATAL, "The STS token is malformed"),
+    "InvalidSecurityToken.MismatchWithAccessKey": (FATAL, "The STS token does not belong to the AccessKey ID"),
     "UnsupportedHTTPMethod": (FATAL, "The HTTP method is not supported"),
     "Throttling": (RETRYABLE, "Request was denied due to request throttling"),
     "Throttling.User": (RETRYABLE, "Request was denied due to user flow control"),
@@ -67,21 +91,3 @@ FAMILIES: dict[str, Entry] = {
 def error_table(provider: str, codes: Mapping[str, Entry], messages: Mapping[str, Entry] | None = None) -> ErrorTable:
     """An Alibaba provider's table: its own codes over the gateway's common ones, with the families as fallback."""
     return ErrorTable(provider=provider, codes={**COMMON, **codes}, families=FAMILIES, messages=messages or {})
-
-
-class AlibabaCredentials(NamedTuple):
-    access_key_id: str
-    access_key_secret: str
-    security_token: str | None = None
-    """STS token of temporary credentials."""
-
-    def __repr__(self) -> str:  # the key's secret and token are credentials
-        return f"AlibabaCredentials({self[0]})"
-
-
-def parse_credentials(secret_string: str | None) -> AlibabaCredentials:
-    """``{"access_key_id", "access_key_secret", "security_token"?}``."""
-    fields = api_key_fields(
-        secret_string, "Alibaba Cloud AccessKey", ("access_key_id", "access_key_secret"), "security_token"
-    )
-    return AlibabaCredentials(*fields)

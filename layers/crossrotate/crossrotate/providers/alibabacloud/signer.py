@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from .cloud import AlibabaCredentials
+from ...ports import ApiCredentials
 
 V3_ALGORITHM = "ACS3-HMAC-SHA256"
 
@@ -93,7 +93,7 @@ class AcsAuth(httpx.Auth):
 
     def __init__(
         self,
-        credentials: AlibabaCredentials,
+        credentials: ApiCredentials,
         now: Callable[[], float] = time.time,
         nonce: Callable[[], str] = new_nonce,
     ) -> None:
@@ -112,14 +112,14 @@ class AcsV3Auth(AcsAuth):
         request.headers["x-acs-date"] = iso_timestamp(self.now())
         request.headers["x-acs-signature-nonce"] = self.nonce()
         request.headers["x-acs-content-sha256"] = payload_hash
-        if self.credentials.security_token:
-            request.headers["x-acs-security-token"] = self.credentials.security_token
+        if self.credentials.token:
+            request.headers["x-acs-security-token"] = self.credentials.token
         headers = {name: request.headers[name] for name in request.headers}
         signed = v3_signed_headers(headers)
         query = canonical_query(query_pairs(request.url.query.decode()))
         canonical = v3_canonical_request(request.method, query, headers, signed, payload_hash)
-        signature = v3_signature(self.credentials.access_key_secret, v3_string_to_sign(canonical))
-        request.headers["Authorization"] = v3_authorization(self.credentials.access_key_id, signed, signature)
+        signature = v3_signature(self.credentials.key_secret, v3_string_to_sign(canonical))
+        request.headers["Authorization"] = v3_authorization(self.credentials.key_id, signed, signature)
         yield request
 
 
@@ -135,17 +135,17 @@ def rpc_signature(access_key_secret: str, to_sign: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-def rpc_common_params(credentials: AlibabaCredentials, now: float, nonce: str) -> dict[str, str]:
+def rpc_common_params(credentials: ApiCredentials, now: float, nonce: str) -> dict[str, str]:
     params = {
         "Format": "JSON",
-        "AccessKeyId": credentials.access_key_id,
+        "AccessKeyId": credentials.key_id,
         "SignatureMethod": "HMAC-SHA1",
         "SignatureVersion": "1.0",
         "SignatureNonce": nonce,
         "Timestamp": iso_timestamp(now),
     }
-    if credentials.security_token:
-        params["SecurityToken"] = credentials.security_token
+    if credentials.token:
+        params["SecurityToken"] = credentials.token
     return params
 
 
@@ -159,7 +159,7 @@ class AcsRpcV1Auth(AcsAuth):
         resigned = {*common, "Signature", "SecurityToken"}
         params = [(name, value) for name, value in query_pairs(request.url.query.decode()) if name not in resigned]
         params += common.items()
-        signature = rpc_signature(self.credentials.access_key_secret, rpc_string_to_sign(request.method, params))
+        signature = rpc_signature(self.credentials.key_secret, rpc_string_to_sign(request.method, params))
         query = canonical_query([*params, ("Signature", signature)])
         request.url = request.url.copy_with(query=query.encode())
         yield request

@@ -1,6 +1,7 @@
 """A Tencent Cloud API 3.0 service for one database account: TC3-signed JSON calls, the error envelope (HTTP 200
 with ``Response.Error``; any other status without it is classified by status), and the provider's message
-redacted of every credential the request carried before it is kept.
+redacted of every credential the request carried before it is kept. Temporary credentials whose token the
+service calls expired are renewed once (keyless access) and the call is made again.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ...errors import ErrorTable, redact, transport_error
+import httpx
+
+from ...errors import ErrorTable, RotationError, redact, transport_error
 from ...provider import ClientConfig
 from ..http import json_body, send
-from .cloud import parse_credentials
+from .cloud import CLOUD
 from .signer import TC3Auth
 
 CONTENT_TYPE = "application/json"
@@ -24,6 +27,26 @@ def default_endpoint(service: str, region: str) -> str:
     return f"https://{service}.{region}.tencentcloudapi.com"
 
 
+def response_of(response: httpx.Response, errors: ErrorTable, secrets: tuple[str | None, ...]) -> dict[str, Any]:
+    """The answer's ``Response`` object, or the classified error it carries (its message redacted of ``secrets``)."""
+    body = (json_body(response) or {}).get("Response")
+    if not isinstance(body, dict):
+        if response.status_code != 200:
+            raise errors.error(
+                f"HTTP.{response.status_code}", "no API error in the answer", http_status=response.status_code
+            )
+        raise transport_error(errors.provider, "Transport.BadResponse", "the answer has no Response object")
+    error = body.get("Error")
+    if isinstance(error, dict):
+        raise errors.error(
+            str(error.get("Code", "Unknown")),
+            redact(str(error.get("Message", "")), secrets),
+            request_id=body.get("RequestId"),
+            http_status=response.status_code,
+        )
+    return body
+
+
 class TencentApi:
     """Calls of one service (``postgres``, ``cdb``) at one version, for the account ``config`` names."""
 
@@ -31,13 +54,23 @@ class TencentApi:
         self.http = config.http
         self.account = config.account
         self.url = (config.endpoint or default_endpoint(service, config.account.region)) + "/"
-        self.credentials = parse_credentials(config.credentials)
-        self.auth = TC3Auth(self.credentials, service, config.now)
+        self.source = config.credentials
+        self.service = service
+        self.now = config.now
         self.version = version
         self.errors = errors
 
     def call(self, action: str, params: Mapping[str, Any], sensitive: tuple[str, ...] = ()) -> dict[str, Any]:
         """One API call; returns ``Response`` or raises a classified RotationError."""
+        try:
+            return self._call_once(action, params, sensitive)
+        except RotationError as error:
+            if error.code == CLOUD.expired_session_code and self.source.renew():
+                return self._call_once(action, params, sensitive)
+            raise
+
+    def _call_once(self, action: str, params: Mapping[str, Any], sensitive: tuple[str, ...]) -> dict[str, Any]:
+        credentials = self.source.credentials()
         request = self.http.build_request(
             "POST",
             self.url,
@@ -49,24 +82,9 @@ class TencentApi:
                 "X-TC-Region": self.account.region,
             },
         )
-        response = send(self.http, request, self.auth, self.errors.provider, action)
-        body = (json_body(response) or {}).get("Response")
-        if not isinstance(body, dict):
-            if response.status_code != 200:
-                raise self.errors.error(
-                    f"HTTP.{response.status_code}", "no API error in the answer", http_status=response.status_code
-                )
-            raise transport_error(self.errors.provider, "Transport.BadResponse", "the answer has no Response object")
-        error = body.get("Error")
-        if isinstance(error, dict):
-            secrets = (*sensitive, self.credentials.secret_key, self.credentials.token)
-            raise self.errors.error(
-                str(error.get("Code", "Unknown")),
-                redact(str(error.get("Message", "")), secrets),
-                request_id=body.get("RequestId"),
-                http_status=response.status_code,
-            )
-        return body
+        auth = TC3Auth(credentials, self.service, self.now)
+        response = send(self.http, request, auth, self.errors.provider, action)
+        return response_of(response, self.errors, (*sensitive, credentials.key_secret, credentials.token))
 
     def listed(self, action: str, params: Mapping[str, Any], items: str) -> Iterator[dict[str, Any]]:
         """Every item of a paged listing (``Limit``/``Offset``, ``TotalCount``), page by page, read lazily: a

@@ -1,18 +1,38 @@
 """What every Tencent Cloud API 3.0 service shares and is cheap to import: the cloud's environment variables, its
-API key secret, and the common error codes → (retryable, documented meaning) under each provider's own table.
+API key secret, keyless access through its STS, and the common error codes → (retryable, documented meaning) under
+each provider's own table.
 
 Sources: the common error codes of API 3.0 and their families. Judgement calls carry a "Judgement:" note.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from ...errors import FATAL, RETRYABLE, Entry, ErrorTable
-from ...provider import Cloud, api_key_fields
+from ...ports import ApiCredentials
+from ...provider import AssumeRoleRequest, Cloud
 
-CLOUD = Cloud(name="tencentcloud", variable_prefix="TENCENTCLOUD")
+
+def assume_role(request: AssumeRoleRequest) -> ApiCredentials:
+    """STS ``AssumeRoleWithWebIdentity``; the client is imported on first use."""
+    from .sts import assume_role_with_web_identity
+
+    return assume_role_with_web_identity(request)
+
+
+CLOUD = Cloud(
+    name="tencentcloud",
+    variable_prefix="TENCENTCLOUD",
+    key_label="Tencent Cloud API key",
+    key_fields=("secret_id", "secret_key", "token"),
+    identity_provider_variable="TENCENTCLOUD_OIDC_PROVIDER_ID",
+    role_arn=re.compile(r"^qcs::cam::uin/\d{1,20}:(role/\d{1,30}|roleName/[\w+=,.@-]{1,128})$", re.ASCII),
+    identity_provider=re.compile(r"^[\w+=,.@-]{1,128}$", re.ASCII),
+    assume_role=assume_role,
+    expired_session_code="AuthFailure.TokenFailure",
+)
 
 COMMON: dict[str, Entry] = {
     "AuthFailure.UnauthorizedOperation": (FATAL, "Authentication failed: the CAM policy does not allow the action"),
@@ -29,7 +49,8 @@ COMMON: dict[str, Entry] = {
     "AuthFailure.SignatureFailure": (FATAL, "The signature does not match: wrong SecretKey"),
     "AuthFailure.TokenFailure": (
         FATAL,
-        "The temporary credentials' token is invalid or expired: refresh the key secret",
+        "The temporary credentials' token is invalid or expired. Keyless access renews them once before this is "
+        "final; an API key secret's token must be refreshed in the secret",
     ),
     "ActionOffline": (FATAL, "The action has been taken offline"),
     "DryRunOperation": (FATAL, "DryRun: the request would have succeeded"),
@@ -85,19 +106,3 @@ FAMILIES: dict[str, Entry] = {
 def error_table(provider: str, codes: Mapping[str, Entry]) -> ErrorTable:
     """A Tencent provider's table: its own codes over API 3.0's common ones, with the families as fallback."""
     return ErrorTable(provider=provider, codes={**COMMON, **codes}, families=FAMILIES)
-
-
-class TencentCredentials(NamedTuple):
-    secret_id: str
-    secret_key: str
-    token: str | None = None
-    """Session token of temporary credentials, sent as ``X-TC-Token``."""
-
-    def __repr__(self) -> str:  # the key's secret and token are credentials
-        return f"TencentCredentials({self[0]})"
-
-
-def parse_credentials(secret_string: str | None) -> TencentCredentials:
-    """``{"secret_id", "secret_key", "token"?}``."""
-    fields = api_key_fields(secret_string, "Tencent Cloud API key", ("secret_id", "secret_key"), "token")
-    return TencentCredentials(*fields)

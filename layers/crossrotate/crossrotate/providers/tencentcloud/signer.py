@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from .cloud import TencentCredentials
+from ...ports import ApiCredentials
 
 ALGORITHM = "TC3-HMAC-SHA256"
 SIGNED_HEADERS = "content-type;host"
@@ -62,7 +62,7 @@ class TC3Auth(httpx.Auth):
 
     requires_request_body = True
 
-    def __init__(self, credentials: TencentCredentials, service: str, now: Callable[[], float] = time.time) -> None:
+    def __init__(self, credentials: ApiCredentials, service: str, now: Callable[[], float] = time.time) -> None:
         self.credentials = credentials
         self.service = service
         self.now = now
@@ -74,7 +74,7 @@ class TC3Auth(httpx.Auth):
             request.headers["X-TC-Token"] = self.credentials.token
         canonical = canonical_request(request.headers["Content-Type"], request.headers["Host"], request.content)
         signed = signature(
-            self.credentials.secret_key, timestamp, self.service, string_to_sign(timestamp, self.service, canonical)
+            self.credentials.key_secret, timestamp, self.service, string_to_sign(timestamp, self.service, canonical)
         )
-        request.headers["Authorization"] = authorization(self.credentials.secret_id, timestamp, self.service, signed)
+        request.headers["Authorization"] = authorization(self.credentials.key_id, timestamp, self.service, signed)
         yield request

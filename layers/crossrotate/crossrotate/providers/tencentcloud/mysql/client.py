@@ -43,7 +43,8 @@ class TencentMysqlApi(TencentApi):
         status = str(body.get("Status") or "UNKNOWN")
         failure = None
         if status in ENDED_WITHOUT_SUCCESS:
-            info = redact(str(body.get("Info") or ""), (password, self.credentials.secret_key))
+            held = self.source.credentials()
+            info = redact(str(body.get("Info") or ""), (password, held.key_secret, held.token))
             failure = self.errors.error(
                 ENDED_WITHOUT_SUCCESS[status], f"task {task} ended {status}: {info}", request_id=body.get("RequestId")
             )

@@ -1,0 +1,246 @@
+"""Where a secret's provider credentials come from: an API key secret, or keyless federation.
+
+The first match wins: the secret's ``credentials_secret`` (an API key secret); the secret's ``role_arn``
+(federation, with the secret's ``oidc_provider`` or the environment's); the environment's ``<CLOUD>_ROLE_ARN``
+(federation); the environment's ``<CLOUD>_CREDENTIALS_SECRET``. None: a fatal ``NoProviderAccess`` naming what to
+set.
+
+Federation stores no provider key anywhere: AWS STS mints a token for the function's own role
+(:class:`~crossrotate.ports.IdentityTokens`, a fresh one per exchange, 300 s at most), and the cloud's STS trades it
+for temporary credentials (:attr:`~crossrotate.provider.Cloud.assume_role`). Those are kept in the process, shared by
+every secret with the same cloud, role and identity provider, until 5 minutes before they expire; credentials
+answered with less than that to live serve the call at hand only. A provider that calls their token expired gets
+them renewed once (:meth:`FederatedSource.renew`).
+
+Every source is lazy: nothing is read or exchanged until a provider call needs it, so the exchange's failures are
+retried and classified like that call's.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, NamedTuple
+
+from .endpoints import checked_endpoint
+from .errors import own
+from .ports import CURRENT, ApiCredentials, Clock, CredentialSource, IdentityTokens, SecretStore
+from .provider import AssumeRoleRequest, Cloud
+from .secret import DatabaseSecret
+
+if TYPE_CHECKING:
+    import httpx
+
+API_KEY_TTL_S = 300.0
+REFRESH_BEFORE_S = 300.0
+"""Temporary credentials are renewed this long before they expire."""
+TOKEN_SECONDS = 300
+"""The AWS token's lifetime: it is used at once."""
+ROLE_SESSION_SECONDS = 3600
+"""What the providers' STS is asked for: Alibaba's minimum is 900 and a role's default maximum 3600."""
+AUDIENCE_VARIABLE = "WEB_IDENTITY_AUDIENCE"
+DEFAULT_AUDIENCE = "crossrotate"
+SESSION_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
+
+
+class ApiKeyCache:
+    """API key secrets by id, kept for a few minutes so warm invocations skip the read but see a new key soon."""
+
+    def __init__(self, ttl: float = API_KEY_TTL_S) -> None:
+        self.ttl = ttl
+        self.entries: dict[str, tuple[float, str | None]] = {}
+
+    def read(self, store: SecretStore, secret_id: str, clock: Clock) -> str | None:
+        cached = self.entries.get(secret_id)
+        if cached and clock.monotonic() - cached[0] < self.ttl:
+            return cached[1]
+        value = store.get_value(secret_id, stage=CURRENT)
+        if value is None:
+            raise own("MissingCredentialsSecret", f"the API key secret {secret_id} has no current value")
+        self.entries[secret_id] = (clock.monotonic(), value.secret_string)
+        return value.secret_string
+
+
+class ApiKeySource:
+    """:class:`~crossrotate.ports.CredentialSource` of an API key secret, read when first needed."""
+
+    def __init__(self, cloud: Cloud, secret_id: str, store: SecretStore, cache: ApiKeyCache, clock: Clock) -> None:
+        self.cloud, self.secret_id, self.store, self.cache, self.clock = cloud, secret_id, store, cache, clock
+        self._held: ApiCredentials | None = None
+
+    def credentials(self) -> ApiCredentials:
+        if self._held is None:
+            self._held = self.cloud.parse_api_key(self.cache.read(self.store, self.secret_id, self.clock))
+        return self._held
+
+    def renew(self) -> bool:
+        return False  # the secret holds what it holds; a person refreshes it
+
+
+class Role(NamedTuple):
+    """A role to assume on a cloud, trusted through one OIDC identity provider: the key of the shared cache."""
+
+    cloud: str
+    role_arn: str
+    identity_provider: str
+
+
+class TemporaryCredentials:
+    """Federated credentials per :class:`Role`, for the whole process. One exchange at a time per role, so
+    secrets rotated at once do not each trade a token."""
+
+    def __init__(self) -> None:
+        self.entries: dict[Role, ApiCredentials] = {}
+        self.locks: dict[Role, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def lock(self, role: Role) -> threading.Lock:
+        with self._guard:
+            return self.locks.setdefault(role, threading.Lock())
+
+    def fresh(self, role: Role, now: float) -> ApiCredentials | None:
+        held = self.entries.get(role)
+        if held is not None and (held.expires_at or 0) - now > REFRESH_BEFORE_S:
+            return held
+        return None
+
+    def keep(self, role: Role, credentials: ApiCredentials, now: float) -> None:
+        if (credentials.expires_at or 0) - now > REFRESH_BEFORE_S:
+            self.entries[role] = credentials
+
+    def forget(self, role: Role, credentials: ApiCredentials) -> None:
+        if self.entries.get(role) == credentials:
+            del self.entries[role]
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+class Federation(NamedTuple):
+    """What every federated source of one invocation shares."""
+
+    tokens: IdentityTokens
+    cache: TemporaryCredentials
+    http: Callable[[], httpx.Client]
+    """The HTTP client for the providers' STS, made when first needed."""
+    audience: str
+    session_name: str
+
+
+class FederatedSource:
+    """:class:`~crossrotate.ports.CredentialSource` of keyless access: a role assumed with an AWS token."""
+
+    def __init__(
+        self, role: Role, cloud: Cloud, region: str, federation: Federation, environ: Mapping[str, str], clock: Clock
+    ) -> None:
+        self.role, self.cloud, self.region, self.federation, self.environ, self.clock = (
+            role,
+            cloud,
+            region,
+            federation,
+            environ,
+            clock,
+        )
+        self._held: ApiCredentials | None = None
+
+    def credentials(self) -> ApiCredentials:
+        if self._held is not None and (self._held.expires_at or 0) > self.clock.time():
+            return self._held
+        cache = self.federation.cache
+        with cache.lock(self.role):
+            held = cache.fresh(self.role, self.clock.time())
+            if held is None:
+                held = self._exchange()
+                cache.keep(self.role, held, self.clock.time())
+        self._held = held
+        return held
+
+    def _exchange(self) -> ApiCredentials:
+        token = self.federation.tokens.web_identity_token(self.federation.audience, TOKEN_SECONDS)
+        return self.cloud.assume_role(
+            AssumeRoleRequest(
+                role_arn=self.role.role_arn,
+                identity_provider=self.role.identity_provider,
+                web_identity_token=token,
+                session_name=self.federation.session_name,
+                region=self.region,
+                duration_seconds=ROLE_SESSION_SECONDS,
+                endpoint=endpoint_of(self.cloud, "STS", self.environ),
+                http=self.federation.http(),
+                now=self.clock.time,
+            )
+        )
+
+    def renew(self) -> bool:
+        if self._held is not None:
+            self.federation.cache.forget(self.role, self._held)
+            self._held = None
+        return True
+
+
+def endpoint_of(cloud: Cloud, service: str, environ: Mapping[str, str]) -> str | None:
+    """``<CLOUD>_ENDPOINT_URL_<SERVICE>``, else ``<CLOUD>_ENDPOINT_URL``, checked; None for the default."""
+    for variable in (f"{cloud.endpoint_variable}_{service}", cloud.endpoint_variable):
+        if environ.get(variable):
+            return checked_endpoint(environ[variable], variable)
+    return None
+
+
+def audience(environ: Mapping[str, str]) -> str:
+    value = environ.get(AUDIENCE_VARIABLE) or DEFAULT_AUDIENCE
+    if len(value) > 1000 or not value.isprintable():
+        raise own("InvalidConfiguration", f"{AUDIENCE_VARIABLE} must be 1 to 1000 printable characters")
+    return value
+
+
+def session_name(environ: Mapping[str, str]) -> str:
+    """``crossrotate-<function name>``: what the providers' audit logs show for this function's calls."""
+    function = SESSION_NAME_UNSAFE.sub("-", environ.get("AWS_LAMBDA_FUNCTION_NAME", ""))
+    return f"crossrotate-{function}"[:64].rstrip("-")
+
+
+def role_of(account: DatabaseSecret, cloud: Cloud, environ: Mapping[str, str]) -> Role | None:
+    """The role keyless access assumes for ``account``, or None when an API key secret comes first."""
+    if account.credentials_secret:
+        return None
+    role_arn = account.role_arn
+    if role_arn is None:
+        role_arn = environ.get(cloud.role_variable) or None
+        if role_arn is None:
+            return None
+        if not cloud.role_arn.match(role_arn):
+            raise own("InvalidConfiguration", f"{cloud.role_variable} is not a role ARN of {cloud.name}")
+    identity_provider = account.oidc_provider or environ.get(cloud.identity_provider_variable) or None
+    if identity_provider is None:
+        raise own(
+            "NoProviderAccess",
+            f"a role is set for keyless access, but no OIDC identity provider: set the secret's oidc_provider or "
+            f"{cloud.identity_provider_variable}",
+        )
+    if not cloud.identity_provider.match(identity_provider):
+        variable = cloud.identity_provider_variable
+        raise own("InvalidConfiguration", f"{variable} is not an identity provider of {cloud.name}")
+    return Role(cloud.name, role_arn, identity_provider)
+
+
+def source_for(
+    account: DatabaseSecret,
+    cloud: Cloud,
+    environ: Mapping[str, str],
+    api_key: Callable[[str], CredentialSource],
+    federated: Callable[[Role], CredentialSource],
+) -> CredentialSource:
+    """The first match of the order above, built by ``api_key`` (from a secret id) or ``federated``."""
+    role = role_of(account, cloud, environ)
+    if role is not None:
+        return federated(role)
+    key_secret = account.credentials_secret or environ.get(cloud.credentials_variable)
+    if key_secret:
+        return api_key(key_secret)
+    raise own(
+        "NoProviderAccess",
+        f"no access to {cloud.name} is configured: set {cloud.role_variable} and "
+        f"{cloud.identity_provider_variable} (keyless), or {cloud.credentials_variable} (an API key secret), or the "
+        "secret's role_arn or credentials_secret",
+    )
