@@ -140,12 +140,14 @@ def test_the_policy_names_only_the_actions_the_function_calls(template: dict[str
         "lambda:InvokeFunction",
         "kms:Decrypt",
         "kms:GenerateDataKey",
+        "sts:GetWebIdentityToken",
     }
     assert not [a for s in statements for a in _actions(s) if "*" in a]
     rotate = next(s for s in statements if s.get("Sid") == "RotateSecretsThatNameThisFunction")
     assert "secretsmanager:resource/AllowRotationLambdaArn" in rotate["Condition"]["StringEquals"]
     everything = [s for s in statements if s["Resource"] == "*"]
-    assert [_actions(s) for s in everything] == [["secretsmanager:ListSecrets"]]  # no resource-level permission exists
+    # Neither has resource-level permissions; the token's conditions are tested in tests/unit/test_template_keyless.py.
+    assert sorted(_actions(s)[0] for s in everything) == ["secretsmanager:ListSecrets", "sts:GetWebIdentityToken"]
 
 
 def test_failed_async_invocations_land_in_a_queue(template: dict[str, Any]) -> None:

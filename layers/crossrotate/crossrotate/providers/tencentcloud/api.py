@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from ...errors import ErrorTable, RotationError, redact, transport_error
+from ...ports import AccountState
 from ...provider import ClientConfig
 from ..http import json_body, send
 from .cloud import CLOUD
@@ -21,6 +22,16 @@ from .signer import TC3Auth
 CONTENT_TYPE = "application/json"
 PAGE = 100
 MAX_PAGES = 50
+
+
+CAM_AUTHENTICATION = AccountState(
+    exists=True,
+    usable=False,
+    settling=False,
+    status="using CAM authentication (OpenCam): CAM manages its password and the database refuses resets; turn CAM "
+    "authentication off for the account or leave it out of rotation",
+)
+"""An account whose ``DescribeAccounts`` entry says ``OpenCam``: its reset would be refused, so none is tried."""
 
 
 def default_endpoint(service: str, region: str) -> str:

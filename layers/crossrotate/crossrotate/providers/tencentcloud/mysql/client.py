@@ -6,7 +6,7 @@ from __future__ import annotations
 from ....errors import redact, transport_error
 from ....ports import AccountState, ResetReceipt, TaskState
 from ....provider import ClientConfig
-from ..api import TencentApi
+from ..api import CAM_AUTHENTICATION, TencentApi
 from . import SPEC
 
 VERSION = "2017-03-20"
@@ -55,5 +55,7 @@ class TencentMysqlApi(TencentApi):
         wanted = (self.account.username, self.host)
         for item in self.listed("DescribeAccounts", {"InstanceId": self.account.instance_id}, "Items"):
             if (item.get("User"), item.get("Host")) == wanted:
+                if item.get("OpenCam") is True:
+                    return CAM_AUTHENTICATION
                 return AccountState(exists=True, usable=True, settling=False, status="listed")
         return AccountState(exists=False, usable=False, settling=False, status="absent")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from ....ports import AccountState, ResetReceipt
 from ....provider import ClientConfig
-from ..api import TencentApi
+from ..api import CAM_AUTHENTICATION, TencentApi
 from . import SPEC
 
 VERSION = "2017-03-12"
@@ -36,6 +36,8 @@ class TencentPostgresApi(TencentApi):
         """Page through DescribeAccounts until the account shows up."""
         for detail in self.listed("DescribeAccounts", {"DBInstanceId": self.account.instance_id}, "Details"):
             if detail.get("UserName") == self.account.username:
+                if detail.get("OpenCam") is True:
+                    return CAM_AUTHENTICATION
                 status = detail.get("Status")
                 unknown = ("unknown", False, False)
                 words, usable, settling = ACCOUNT_STATUS.get(status, unknown) if isinstance(status, int) else unknown
