@@ -1,7 +1,7 @@
 """Alibaba Cloud OpenAPI (RPC) emulators: V3 (ACS3-HMAC-SHA256) and RPC v1 (HMAC-SHA1) signatures checked
-against the AccessKeys it knows, with the timestamp window, nonce replay (``SignatureNonceUsed``) and STS tokens;
-instances and accounts in memory; the documented password rules; errors as ``{"RequestId", "HostId", "Code",
-"Message", "Recommend"}`` with the documented HTTP status.
+against the AccessKeys it knows, with the timestamp window, nonce replay (``SignatureNonceUsed``) and STS tokens
+and their expiry; instances and accounts in memory; the documented password rules; errors as ``{"RequestId",
+"HostId", "Code", "Message", "Recommend"}`` with the documented HTTP status.
 
 - :class:`AlibabaRdsEmulator`: ApsaraDB RDS (``rds`` 2014-08-15).
 - :class:`PolarDbEmulator`: PolarDB clusters (``polardb`` 2017-08-01), ``ModifyAccountPassword``.
@@ -67,11 +67,18 @@ class AlibabaRpcEmulator(EmulatorServer):
     version = ""
 
     def __init__(
-        self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
+        self,
+        keys: dict[str, str],
+        tokens: dict[str, str] | None = None,
+        now: Callable[[], float] = time.time,
+        expiries: dict[str, float] | None = None,
     ) -> None:
         super().__init__()
         self.keys = keys
-        self.tokens = tokens or {}
+        self.tokens = tokens if tokens is not None else {}
+        self.expiries = expiries if expiries is not None else {}
+        """AccessKey id -> epoch seconds from which an STS key is refused (read on every request, like the keys
+        and tokens: a :class:`~localcloud.base.KeyRing`'s dicts can be passed in)."""
         self.now = now
         self.nonces: set[str] = set()
         self.signatures: list[str] = []
@@ -143,6 +150,9 @@ class AlibabaRpcEmulator(EmulatorServer):
         expected = self.tokens.get(key_id)
         if expected is not None and token != expected:
             raise ProviderError("InvalidSecurityToken.Expired", "Specified SecurityToken is expired.", 400)
+        expiry = self.expiries.get(key_id)
+        if expiry is not None and self.now() >= expiry:
+            raise ProviderError("InvalidSecurityToken.Expired", "Specified SecurityToken is expired.", 400)
 
     def authenticate(self, request: Request, params: dict[str, str]) -> str:
         """The action, once the request's V3 or v1 signature, timestamp, nonce and token check out."""
@@ -212,9 +222,13 @@ class AlibabaRdsEmulator(AlibabaRpcEmulator):
     version = "2014-08-15"
 
     def __init__(
-        self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
+        self,
+        keys: dict[str, str],
+        tokens: dict[str, str] | None = None,
+        now: Callable[[], float] = time.time,
+        expiries: dict[str, float] | None = None,
     ) -> None:
-        super().__init__(keys, tokens, now)
+        super().__init__(keys, tokens, now, expiries)
         self.instances: dict[str, RdsInstance] = {}
         self.settle_reads = 0
         """After a reset the account shows Unavailable to this many DescribeAccounts reads."""
@@ -336,9 +350,13 @@ class PolarDbEmulator(AlibabaRpcEmulator):
     version = "2017-08-01"
 
     def __init__(
-        self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
+        self,
+        keys: dict[str, str],
+        tokens: dict[str, str] | None = None,
+        now: Callable[[], float] = time.time,
+        expiries: dict[str, float] | None = None,
     ) -> None:
-        super().__init__(keys, tokens, now)
+        super().__init__(keys, tokens, now, expiries)
         self.clusters: dict[str, PolarCluster] = {}
 
     def add_account(self, instance_id: str, name: str, password: str, region: str = "cn-hangzhou") -> None:

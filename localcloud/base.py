@@ -17,6 +17,7 @@ account listed as still changing until then (unless :attr:`EmulatorServer.report
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import ssl
 import threading
@@ -75,6 +76,40 @@ class ProviderError(Exception):
     def __init__(self, code: str, message: str, status: int = 200) -> None:
         super().__init__(code)
         self.code, self.message, self.status = code, message, status
+
+
+_ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+class KeyRing:
+    """A cloud's API keys as its gateways know them: long-lived keys, and temporary ones (STS) that carry a token
+    and an expiry.
+
+    Provider emulators take the ring's dicts themselves (``keys=ring.keys, tokens=ring.tokens,
+    expiries=ring.expiries``) and read them on every request, so a key an STS stand-in issues later is accepted
+    at once, and refused from its expiry on."""
+
+    def __init__(self, keys: dict[str, str] | None = None) -> None:
+        self.keys: dict[str, str] = keys if keys is not None else {}
+        """Key id -> key secret."""
+        self.tokens: dict[str, str] = {}
+        """Key id -> session token, for temporary keys."""
+        self.expiries: dict[str, float] = {}
+        """Key id -> epoch seconds from which the key is refused."""
+        self.lock = threading.Lock()
+
+    def issue(self, prefix: str, seconds: float, now: float) -> tuple[str, str, str, float]:
+        """A new temporary key: (key id starting with ``prefix``, key secret, token, expiry)."""
+        key_id = prefix + "".join(secrets.choice(_ALPHANUMERIC) for _ in range(28))
+        secret = secrets.token_urlsafe(30)
+        token = secrets.token_urlsafe(120)
+        expiry = now + seconds
+        with self.lock:
+            # The token and the expiry first: a gateway reading the key never finds it without them.
+            self.tokens[key_id] = token
+            self.expiries[key_id] = expiry
+            self.keys[key_id] = secret
+        return key_id, secret, token, expiry
 
 
 class EmulatorServer:
@@ -221,7 +256,8 @@ class EmulatorServer:
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self.scheme = "https" if tls else "http"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll interval: stop() returns within 50 ms rather than the default 500 ms.
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self.url
 
     @property

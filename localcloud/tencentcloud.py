@@ -1,6 +1,6 @@
 """Tencent Cloud API 3.0 emulators: TC3-HMAC-SHA256 checked against the keys it knows (with the 5-minute skew
-window and session tokens), instances and accounts kept in memory, the documented password rules enforced, the
-documented error envelope (HTTP 200 with ``Response.Error``) returned.
+window, and session tokens and expiries for temporary keys), instances and accounts kept in memory, the
+documented password rules enforced, the documented error envelope (HTTP 200 with ``Response.Error``) returned.
 
 - :class:`TencentPostgresEmulator`: TencentDB for PostgreSQL (``postgres`` 2017-03-12).
 - :class:`TencentMysqlEmulator`: TencentDB for MySQL (``cdb`` 2017-03-20), whose password change runs as a task
@@ -56,11 +56,18 @@ class TencentApiEmulator(EmulatorServer):
     version = ""
 
     def __init__(
-        self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
+        self,
+        keys: dict[str, str],
+        tokens: dict[str, str] | None = None,
+        now: Callable[[], float] = time.time,
+        expiries: dict[str, float] | None = None,
     ):
         super().__init__()
         self.keys = keys
-        self.tokens = tokens or {}
+        self.tokens = tokens if tokens is not None else {}
+        self.expiries = expiries if expiries is not None else {}
+        """Key id -> epoch seconds from which a temporary key is refused (read on every request, like the keys
+        and tokens: a :class:`~localcloud.base.KeyRing`'s dicts can be passed in)."""
         self.now = now
 
     def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
@@ -145,6 +152,9 @@ class TencentApiEmulator(EmulatorServer):
         expected_token = self.tokens.get(match["id"])
         if expected_token is not None and request.headers.get("x-tc-token") != expected_token:
             raise ProviderError("AuthFailure.TokenFailure", "token is invalid")
+        expiry = self.expiries.get(match["id"])
+        if expiry is not None and self.now() >= expiry:
+            raise ProviderError("AuthFailure.TokenFailure", "the token has expired")
         if request.headers.get("x-tc-version") != self.version:
             raise ProviderError("NoSuchVersion", "version not found")
         if not request.headers.get("x-tc-region"):
@@ -157,9 +167,13 @@ class TencentPostgresEmulator(TencentApiEmulator):
     version = "2017-03-12"
 
     def __init__(
-        self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
+        self,
+        keys: dict[str, str],
+        tokens: dict[str, str] | None = None,
+        now: Callable[[], float] = time.time,
+        expiries: dict[str, float] | None = None,
     ):
-        super().__init__(keys, tokens, now)
+        super().__init__(keys, tokens, now, expiries)
         self.instances: dict[str, Instance] = {}
         self.settle_reads = 0
         """After a reset the account shows "resetting password" to this many DescribeAccounts reads."""
@@ -275,9 +289,13 @@ class TencentMysqlEmulator(TencentApiEmulator):
     version = "2017-03-20"
 
     def __init__(
-        self, keys: dict[str, str], tokens: dict[str, str] | None = None, now: Callable[[], float] = time.time
+        self,
+        keys: dict[str, str],
+        tokens: dict[str, str] | None = None,
+        now: Callable[[], float] = time.time,
+        expiries: dict[str, float] | None = None,
     ):
-        super().__init__(keys, tokens, now)
+        super().__init__(keys, tokens, now, expiries)
         self.instances: dict[str, MysqlInstance] = {}
         self.tasks: dict[str, Task] = {}
         self.task_polls = 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from crossrotate.providers.alibabacloud import signer
 from crossrotate.ports import ApiCredentials
+from crossrotate.providers.alibabacloud import signer
 
 V1_SECRET = "testsecret"
 V1_VECTORS = [

@@ -14,9 +14,9 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
+from crossrotate.ports import ApiCredentials
 from crossrotate.providers.alibabacloud import signer as acs
 from crossrotate.providers.tencentcloud import signer as tc3
-from crossrotate.ports import ApiCredentials
 
 VECTORS = json.loads((Path(__file__).parents[1] / "vectors" / "signing.json").read_text())
 V3_AUTHORIZATION = re.compile(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from crossrotate.providers.tencentcloud import signer
 from crossrotate.ports import ApiCredentials
+from crossrotate.providers.tencentcloud import signer
 
 SECRET_ID = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE"
 SECRET_KEY = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE"

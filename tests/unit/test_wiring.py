@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from conftest import VirtualClock
 
+from crossrotate.credentials import ApiKeyCache
 from crossrotate.ports import SecretValue
 from crossrotate.providers.http import close_shared_client, shared_client
 from crossrotate.providers.tencentcloud.api import default_endpoint
-from crossrotate.credentials import ApiKeyCache
 
 
 class CountingStore:
