@@ -1,5 +1,10 @@
 """One local cloud for tests, `make demo` and `make bench`: moto's Secrets Manager, an emulator per provider of the
-registry, an API key per cloud stored as a secret, and the environment that points the function at all of it.
+registry, AWS STS and each cloud's STS for keyless access, an API key per cloud stored as a secret (unless the
+cloud is keyless), and the environment that points the function at all of it.
+
+Keyless (``LocalCloud(keyless=True)``): no API key exists anywhere; the environment names a role per cloud, which
+the cloud's STS lets the function's AWS role assume with an AWS token. Otherwise the environment names the API
+key secrets, and a secret made with ``access="keyless"`` names the role itself (the spec's order puts it first).
 
 :data:`KITS` says how the stand-ins play each provider (the emulator, a fresh instance id, the real database
 engine behind it, the calls a rotation makes, codes worth injecting); a provider added to the registry needs a kit
@@ -20,15 +25,17 @@ from moto.server import ThreadedMotoServer
 from crossrotate.registry import PROVIDERS
 
 from .alibabacloud import AlibabaRdsEmulator, PolarDbEmulator
-from .base import EmulatorServer
-from .secretsmanager import SecretsManagerDriver, start_secrets_manager
+from .base import EmulatorServer, KeyRing
+from .federation import AlibabaStsEmulator, AwsStsEmulator, TencentStsEmulator
+from .secretsmanager import REGION, SecretsManagerDriver, start_secrets_manager
 from .tencentcloud import TencentMysqlEmulator, TencentPostgresEmulator
 
 
 @dataclass(frozen=True)
 class ProviderKit:
     name: str
-    emulator: Callable[[dict[str, str]], EmulatorServer]
+    emulator: Callable[[KeyRing], EmulatorServer]
+    """Its emulator, accepting the keys of the cloud's ring (API keys, and temporary keys its STS issues)."""
     region: str
     instance_prefix: str
     engine: str
@@ -48,35 +55,52 @@ class ProviderKit:
         return self.instance_prefix + uuid.uuid4().hex[:12]
 
 
+def on_ring(emulator: Callable[..., EmulatorServer]) -> Callable[[KeyRing], EmulatorServer]:
+    """An emulator class, built to accept the keys of a cloud's ring as they are issued."""
+    return lambda ring: emulator(ring.keys, ring.tokens, expiries=ring.expiries)
+
+
 KITS: Mapping[str, ProviderKit] = {
     kit.name: kit
     for kit in (
         ProviderKit(
-            "tencentcloud-postgres", lambda keys: TencentPostgresEmulator(keys=keys), "ap-guangzhou", "postgres-",
+            "tencentcloud-postgres", on_ring(TencentPostgresEmulator), "ap-guangzhou", "postgres-",
             "postgres", ("ResetAccountPassword", "DescribeAccounts"), "RequestLimitExceeded",
             "OperationDenied.CamDeniedError", "ResetAccountPassword", "Password", reports_changes=True,
         ),
         ProviderKit(
-            "alibabacloud-rds", lambda keys: AlibabaRdsEmulator(keys=keys), "cn-hangzhou", "rm-", "mysql",
+            "alibabacloud-rds", on_ring(AlibabaRdsEmulator), "cn-hangzhou", "rm-", "mysql",
             ("ResetAccountPassword", "DescribeAccounts", "DescribeDBInstanceAttribute"), "Throttling.User",
             "IncorrectAccountType", "ResetAccountPassword", "AccountPassword", reports_changes=True,
         ),
         ProviderKit(
-            "tencentcloud-mysql", lambda keys: TencentMysqlEmulator(keys=keys), "ap-guangzhou", "cdb-", "mysql",
+            "tencentcloud-mysql", on_ring(TencentMysqlEmulator), "ap-guangzhou", "cdb-", "mysql",
             ("ModifyAccountPassword", "DescribeAsyncRequestInfo", "DescribeAccounts"), "RequestLimitExceeded",
             "OperationDenied.UserHasNoStrategy", "ModifyAccountPassword", "NewPassword", reports_changes=False,
             leftover_codes=("FailedOperation.StatusConflict",),
         ),
         ProviderKit(
-            "alibabacloud-polardb", lambda keys: PolarDbEmulator(keys=keys), "cn-hangzhou", "pc-", "postgres",
+            "alibabacloud-polardb", on_ring(PolarDbEmulator), "cn-hangzhou", "pc-", "postgres",
             ("ModifyAccountPassword", "DescribeAccounts", "DescribeDBClusterAttribute"), "Throttling.User",
             "Forbidden.RAM", "ModifyAccountPassword", "NewAccountPassword", reports_changes=False,
         ),
     )
 }  # fmt: skip
 
-API_KEY_FIELDS = {"tencentcloud": ("secret_id", "secret_key"), "alibabacloud": ("access_key_id", "access_key_secret")}
 KEY_ID_PREFIX = {"tencentcloud": "AKID", "alibabacloud": "LTAI"}
+FUNCTION_ROLE = "arn:aws:iam::123456789012:role/crossrotate-local"
+"""The AWS role the function runs as: the ``sub`` of its tokens, which each cloud's role trusts."""
+AWS_KEY = ("testing", "testing")
+"""The AWS access key the local Secrets Manager's environment sets; AWS STS knows it as :data:`FUNCTION_ROLE`."""
+ROLES = {
+    "tencentcloud": ("qcs::cam::uin/100000000001:roleName/crossrotate", "aws-localcloud"),
+    "alibabacloud": (
+        "acs:ram::1234567890123456:role/crossrotate",
+        "acs:ram::1234567890123456:oidc-provider/aws-localcloud",
+    ),
+}
+"""Per cloud: the role keyless access assumes, and the OIDC identity provider it trusts."""
+AUDIENCE = "crossrotate"
 
 
 @dataclass
@@ -98,10 +122,15 @@ class LocalCloud:
     """What the driver calls for a rotation step (the handler in-process; nothing when steps run elsewhere)."""
     env: dict[str, str] = field(default_factory=dict)
     emulators: dict[str, EmulatorServer] = field(default_factory=dict)
+    keyless: bool = False
+    """No API key secrets: the environment names a role per cloud instead."""
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Per cloud: the API key id and secret the emulators know."""
     key_secrets: dict[str, str] = field(default_factory=dict)
-    """Per cloud: the name of the secret holding that key."""
+    """Per cloud: the name of the secret holding that key (none when keyless)."""
+    rings: dict[str, KeyRing] = field(default_factory=dict)
+    sts: dict[str, EmulatorServer] = field(default_factory=dict)
+    """AWS STS (``aws``) and each cloud's STS, by cloud name."""
     _moto: ThreadedMotoServer | None = None
 
     def start(self, apply_env: bool = True, secrets_manager: bool = True) -> LocalCloud:
@@ -111,33 +140,71 @@ class LocalCloud:
             self._moto = start_secrets_manager()
         self.env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"]
         self.driver = SecretsManagerDriver(self.invoke)
+        self._start_aws_sts()
         for name, spec in PROVIDERS.items():
             cloud = spec.cloud
-            if cloud.name not in self.keys:
-                self.keys[cloud.name] = (KEY_ID_PREFIX[cloud.name] + secrets.token_hex(10), secrets.token_urlsafe(24))
-                key_id, key_secret = self.keys[cloud.name]
-                id_field, secret_field = API_KEY_FIELDS[cloud.name]
-                self.key_secrets[cloud.name] = f"localcloud/{cloud.name}-api-key-{uuid.uuid4().hex[:8]}"
-                self.driver.create_secret(self.key_secrets[cloud.name], {id_field: key_id, secret_field: key_secret})
-                self.env[cloud.credentials_variable] = self.key_secrets[cloud.name]
-            key_id, key_secret = self.keys[cloud.name]
-            self.emulators[name] = KITS[name].emulator({key_id: key_secret})
+            if cloud.name not in self.rings:
+                self._start_cloud(cloud.name)
+            self.emulators[name] = KITS[name].emulator(self.rings[cloud.name])
             self.env[f"{cloud.endpoint_variable}_{spec.service}"] = self.emulators[name].start()
         if apply_env:
             os.environ.update(self.env)
         return self
 
+    def _start_aws_sts(self) -> None:
+        aws = AwsStsEmulator({AWS_KEY[0]: (AWS_KEY[1], FUNCTION_ROLE, None)})
+        aws.allowed_audiences = {AUDIENCE}
+        self.sts["aws"] = aws
+        self.env["AWS_ENDPOINT_URL_STS"] = aws.start()
+        self.env["AWS_REGION"] = REGION
+
+    def _start_cloud(self, cloud: str) -> None:
+        """The cloud's key ring, its API key (unless keyless), and its STS trusting the function's AWS role."""
+        spec = next(spec for spec in PROVIDERS.values() if spec.cloud.name == cloud).cloud
+        self.rings[cloud] = ring = KeyRing()
+        if not self.keyless:
+            self.keys[cloud] = (KEY_ID_PREFIX[cloud] + secrets.token_hex(10), secrets.token_urlsafe(24))
+            key_id, key_secret = self.keys[cloud]
+            ring.keys[key_id] = key_secret
+            id_field, secret_field, _ = spec.key_fields
+            self.key_secrets[cloud] = f"localcloud/{cloud}-api-key-{uuid.uuid4().hex[:8]}"
+            self.driver.create_secret(self.key_secrets[cloud], {id_field: key_id, secret_field: key_secret})
+            self.env[spec.credentials_variable] = self.key_secrets[cloud]
+        aws = self.sts["aws"]
+        role_arn, provider = ROLES[cloud]
+        if cloud == "tencentcloud":
+            tencent = TencentStsEmulator(ring)
+            tencent.add_oidc_provider(provider, aws.issuer, [AUDIENCE], aws.jwks())  # type: ignore[attr-defined]
+            tencent.add_role(role_arn, provider, FUNCTION_ROLE)
+            self.sts[cloud] = tencent
+        else:
+            alibaba = AlibabaStsEmulator(ring)
+            alibaba.add_oidc_provider(provider, aws.issuer, [AUDIENCE])  # type: ignore[attr-defined]
+            alibaba.add_role(role_arn, provider, FUNCTION_ROLE)
+            self.sts[cloud] = alibaba
+        self.env[f"{spec.endpoint_variable}_STS"] = self.sts[cloud].start()
+        self.env[spec.identity_provider_variable] = provider
+        if self.keyless:
+            self.env[spec.role_variable] = role_arn
+
     def stop(self) -> None:
         self.driver.sm.close()  # its pooled connections to the local Secrets Manager
-        for emulator in self.emulators.values():
+        for emulator in [*self.emulators.values(), *self.sts.values()]:
             emulator.stop()
         if self._moto is not None:
             self._moto.stop()
 
-    def account(self, provider: str, username: str = "app_user", **keys: Any) -> Account:
+    def account(self, provider: str, username: str = "app_user", access: str = "default", **keys: Any) -> Account:
         """A fresh instance with one account on ``provider``'s emulator, and a secret naming it (``keys`` are
-        added to the secret: ``host``, ``engine``, anything to carry over)."""
+        added to the secret: ``host``, ``engine``, anything to carry over). ``access``: ``default`` (what the
+        environment says), ``keyless`` (the secret names the cloud's role) or ``api-key`` (the secret names the
+        cloud's API key secret)."""
         kit = KITS[provider]
+        cloud = PROVIDERS[provider].cloud.name
+        if access == "keyless":
+            keys = {"role_arn": ROLES[cloud][0], "oidc_provider": ROLES[cloud][1], **keys}
+        elif access == "api-key":
+            keys = {"credentials_secret": self.key_secrets[cloud], **keys}
         instance_id, password = kit.new_instance_id(), "Initial-Passw0rd!" + secrets.token_hex(4)
         self.emulators[provider].add_account(instance_id, username, password)  # type: ignore[attr-defined]
         secret_id = f"localcloud/{provider}/{uuid.uuid4().hex[:12]}"

@@ -273,7 +273,7 @@ def local(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalC
     for name, value in cloud.env.items():
         monkeypatch.setenv(name, value)
     yield cloud
-    for emulator in cloud.emulators.values():
+    for emulator in [*cloud.emulators.values(), *cloud.sts.values()]:
         emulator.clear_faults()
         emulator.propagation_delay = 0.0
     close_shared_client()

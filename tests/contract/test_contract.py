@@ -28,6 +28,8 @@ from localcloud.databases import MariaDbServer, PostgresServer, logs_in
 from localcloud.secretsmanager import LambdaContext, Rotation
 
 NAMES = sorted(PROVIDERS)
+ACCESS = ["api-key", "keyless"]
+"""How the secrets of a test reach the provider API: an API key secret, or keyless federation."""
 
 
 def step(rotation: Rotation, name: str, clock: VirtualClock) -> None:
@@ -61,8 +63,9 @@ def test_every_documented_code_is_classified_with_its_reason(provider: str) -> N
 
 
 @pytest.mark.parametrize("provider", NAMES)
-def test_a_rotation_round_trips_through_the_handler(provider: str, local: LocalCloud) -> None:
-    account = local.account(provider, note="carried over")
+@pytest.mark.parametrize("access", ACCESS)
+def test_a_rotation_round_trips_through_the_handler(provider: str, access: str, local: LocalCloud) -> None:
+    account = local.account(provider, access=access, note="carried over")
     rotation = local.driver.rotate(account.secret_id)
     current = local.driver.value(account.secret_id)
     assert local.driver.version_with(account.secret_id, "AWSCURRENT") == rotation.token
@@ -122,12 +125,13 @@ def test_bad_secret_fields_are_classified_and_change_nothing(provider: str, loca
 
 @pytest.mark.parametrize("provider", NAMES)
 @pytest.mark.parametrize("severity", ["retryable", "fatal"])
+@pytest.mark.parametrize("access", ACCESS)
 def test_a_failed_reset_is_classified_by_the_table_and_changes_no_password(
-    provider: str, severity: str, local: LocalCloud, clock: VirtualClock
+    provider: str, severity: str, access: str, local: LocalCloud, clock: VirtualClock
 ) -> None:
     kit = KITS[provider]
     code = kit.retryable_code if severity == "retryable" else kit.fatal_code
-    account = local.account(provider)
+    account = local.account(provider, access=access)
     rotation = local.driver.start_rotation(account.secret_id)
     step(rotation, "createSecret", clock)
     local.emulators[provider].inject("error", action=kit.reset_action, code=code, status=400, times=1000)
@@ -149,13 +153,14 @@ def servers(
 
 
 @pytest.mark.parametrize("provider", NAMES)
+@pytest.mark.parametrize("access", ACCESS)
 def test_a_rotation_is_proven_on_the_real_database(
-    provider: str, local: LocalCloud, servers: dict[str, PostgresServer | MariaDbServer]
+    provider: str, access: str, local: LocalCloud, servers: dict[str, PostgresServer | MariaDbServer]
 ) -> None:
     kit = KITS[provider]
     server = servers[kit.engine]
     username = f"u_{uuid.uuid4().hex[:10]}"  # one server serves every provider's accounts
-    account = local.account(provider, username, host="127.0.0.1", port=server.port, engine=kit.engine)
+    account = local.account(provider, username, access=access, host="127.0.0.1", port=server.port, engine=kit.engine)
     local.emulators[provider].back_with_database(
         account.instance_id, account.username, account.old_password, server.admin_dsn
     )

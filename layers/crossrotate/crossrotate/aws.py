@@ -223,7 +223,9 @@ class WebIdentityTokens:
     def _sts(self) -> Any:
         with self._lock:
             if self._client is None:
-                config = Config(connect_timeout=3, read_timeout=8, retries={"mode": "standard", "max_attempts": 2})
+                config = Config(
+                    connect_timeout=3, read_timeout=8, retries={"mode": "standard", "total_max_attempts": 2}
+                )
                 region = boto3.session.Session().region_name or "us-east-1"
                 suffix = ".amazonaws.com.cn" if region.startswith("cn-") else ".amazonaws.com"
                 endpoint = None if os.environ.get("AWS_ENDPOINT_URL_STS") else f"https://sts.{region}{suffix}"
