@@ -2,7 +2,8 @@
 and for MySQL, ApsaraDB RDS, PolarDB) through the Lambda handler, step by step as Secrets Manager calls it, against
 a local Secrets Manager (moto) and the provider API emulators (localcloud); then one retryable and one fatal
 failure with their classification, and the operator's `cancel` of the rotation they left unfinished. No cloud
-account, no password printed.
+account, no password printed, and no provider API key anywhere: the function reaches each provider keyless, with
+a token the local AWS STS mints for its role, traded at the cloud's STS for temporary credentials.
 
 What the function itself writes (JSON log lines, EMF metric lines: what CloudWatch would receive) is kept apart
 from this report and summarised at the end.
@@ -119,12 +120,18 @@ def invoke(event: dict[str, Any]) -> Any:
 
 
 def main() -> int:
-    cloud = LocalCloud(invoke=invoke).start()
+    cloud = LocalCloud(invoke=invoke, keyless=True).start()
     say(f"Secrets Manager (moto): {cloud.env['AWS_ENDPOINT_URL_SECRETS_MANAGER']}")
+    say(f"{'AWS STS (tokens, issuer):':<32}{cloud.env['AWS_ENDPOINT_URL_STS']}")
     for name, spec in PROVIDERS.items():
         variable = f"{spec.cloud.endpoint_variable}_{spec.service}"
         say(f"{name + ' emulator:':<32}{cloud.env[variable]}  (signatures checked, {spec.reset} reset)")
+    for name, sts in cloud.sts.items():
+        if name != "aws":
+            say(f"{name + ' STS:':<32}{sts.url}  (its role trusts the function's AWS role)")
     driver = cloud.driver
+    keys = [name for name in cloud.env if name.endswith("_CREDENTIALS_SECRET")] + list(cloud.key_secrets)
+    check("no provider API key exists anywhere: none stored, none configured", keys == [])
 
     accounts = {name: cloud.account(name, owner="payments-team") for name in PROVIDERS}
     for number, account in enumerate(accounts.values(), start=1):
@@ -167,6 +174,10 @@ def main() -> int:
     nothing_written = (again["outcome"], driver.versions(account.secret_id)) == ("verified", labels)
     check("cancel again: nothing to cancel, nothing written", nothing_written)
 
+    minted = len(cloud.sts["aws"].calls_of("GetWebIdentityToken"))
+    exchanged = sum(len(sts.calls) for name, sts in cloud.sts.items() if name != "aws")
+    say(f"\nKeyless: {minted} AWS tokens minted and {exchanged} provider STS exchanges in all, one per cloud's role")
+    check("one token and one exchange per cloud (the credentials are reused)", minted == exchanged == 2)
     cloud.stop()
     counts = metric_counts(ALL_LINES)
     logs = sum("_aws" not in line for line in ALL_LINES)
