@@ -1,21 +1,26 @@
-"""Rotations that succeed and fail, logged at DEBUG: no password, API key or RotationToken appears in anything
-logged, printed, raised or returned."""
+"""Rotations that succeed and fail, logged at DEBUG: no password, API key, RotationToken, AWS token or temporary
+credential appears in anything logged, printed, raised or returned."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import AccountSetup, attach_database, cancel
+from conftest import AccountSetup, VirtualClock, attach_database, cancel
+from conftest import step as invoke_step
 
 import crossrotate.aws  # noqa: F401  (as in Lambda, the adapter's logging policy is in force before any boto3 call)
+from crossrotate import runtime
 from crossrotate.errors import RotationError
 from crossrotate.log import logger
+from crossrotate.registry import PROVIDERS
 from localcloud.alibabacloud import AlibabaRdsEmulator
+from localcloud.cloud import LocalCloud
 from localcloud.databases import PostgresServer
 from localcloud.secretsmanager import STEPS, SecretsManagerDriver
 from localcloud.tencentcloud import TencentPostgresEmulator
@@ -147,4 +152,61 @@ def test_database_logins_leak_nothing(
     assert "Database.UntrustedCertificate" in everything
     assert "password logs in" in everything
     for credential in (tencent_secret.old_password, pending, new_password, tencent_secret.key.secret_key):
+        assert credential not in everything
+
+
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.")
+
+
+def test_keyless_access_leaks_no_token_and_no_temporary_credential(
+    local: LocalCloud,
+    debug_logging: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+    clock: VirtualClock,
+) -> None:
+    """Rotations, a verify, credentials renewed after the provider called them expired, a throttled exchange and a
+    broken trust: no AWS token (any JWT) and no temporary key secret or session token shows anywhere."""
+    runtime.forget_credentials()
+    observed: list[Any] = []
+
+    def attempt(call: Callable[..., Any], *args: Any) -> None:
+        try:
+            observed.append(call(*args))
+        except RotationError as error:
+            observed.extend([str(error), repr(error), error.as_dict(), error.args])
+
+    for provider, code in (("tencentcloud-postgres", "RequestLimitExceeded"), ("alibabacloud-rds", "Throttling")):
+        cloud = PROVIDERS[provider].cloud.name
+        account = local.account(provider, access="keyless")
+        attempt(local.driver.rotate, account.secret_id)
+        ring = local.rings[cloud]
+        with ring.lock:
+            ring.expiries.update(dict.fromkeys(ring.expiries, 0.0))
+        attempt(local.driver.rotate, account.secret_id)
+        runtime.forget_credentials()
+        local.sts[cloud].inject("error", code=code, status=400, times=1000)
+        rotation = local.driver.start_rotation(account.secret_id)
+        for name in ("createSecret", "setSecret"):
+            attempt(invoke_step, rotation, name, clock)
+        local.sts[cloud].clear_faults()
+        aws: Any = local.sts["aws"]
+        aws.enabled = False
+        attempt(cancel, account.secret_id)
+        aws.enabled = True
+        attempt(cancel, account.secret_id)
+
+    out, err = capfd.readouterr()
+    everything = "\n".join([out, err, debug_logging.text, *map(repr, observed)])
+    assert "OutboundWebIdentityFederationDisabledException" in everything
+    assert "'outcome': 'cancelled'" in everything
+    assert JWT.search(everything) is None
+    temporary = [
+        value
+        for ring in local.rings.values()
+        for key_id in ring.expiries
+        for value in (ring.keys[key_id], ring.tokens.get(key_id))
+    ]
+    assert len(temporary) >= 8  # every provider issued credentials, twice
+    for credential in temporary:
+        assert credential
         assert credential not in everything
