@@ -40,6 +40,8 @@ class Account:
     password: str
     status: int = STATUS_NORMAL
     settling_reads: int = 0
+    open_cam: bool = False
+    """CAM authentication is on: CAM manages the password, and a reset is refused."""
 
 
 @dataclass
@@ -188,6 +190,10 @@ class TencentPostgresEmulator(TencentApiEmulator):
         with self.lock:
             return self.instances[instance_id].accounts[username].password
 
+    def use_cam_authentication(self, instance_id: str, username: str) -> None:
+        with self.lock:
+            self.instances[instance_id].accounts[username].open_cam = True
+
     def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {"ResetAccountPassword": self.reset_account_password, "DescribeAccounts": self.describe_accounts}
 
@@ -212,6 +218,8 @@ class TencentPostgresEmulator(TencentApiEmulator):
             account = instance.accounts.get(username)
             if account is None:
                 raise ProviderError("InvalidParameterValue.AccountNotExistError", "The account does not exist.")
+            if account.open_cam:
+                raise ProviderError("FailedOperation.CheckAccountCAMCloseError", "The account has CAM verification on.")
             if not 8 <= len(password) <= 32:
                 raise ProviderError("InvalidParameterValue.InvalidPasswordLengthError", "Invalid password length.")
             classes = (str.islower, str.isupper, str.isdigit, lambda c: c in SYMBOLS)
@@ -249,7 +257,7 @@ class TencentPostgresEmulator(TencentApiEmulator):
                         "CreateTime": "2024-01-01 00:00:00",
                         "UpdateTime": "2024-01-01 00:00:00",
                         "UserType": "normal",
-                        "OpenCam": False,
+                        "OpenCam": account.open_cam,
                         "Remark": "",
                     }
                 )
@@ -263,6 +271,8 @@ TASK_FINAL = ("SUCCESS", "FAILED", "KILLED", "REMOVED")
 @dataclass
 class MysqlAccount:
     password: str
+    open_cam: bool = False
+    """CAM authentication is on (``OpenCam``)."""
 
 
 @dataclass
@@ -316,6 +326,10 @@ class TencentMysqlEmulator(TencentApiEmulator):
     def password_of(self, instance_id: str, username: str, host: str = "%") -> str:
         with self.lock:
             return self.instances[instance_id].accounts[(username, host)].password
+
+    def use_cam_authentication(self, instance_id: str, username: str, host: str = "%") -> None:
+        with self.lock:
+            self.instances[instance_id].accounts[(username, host)].open_cam = True
 
     def traced(self, params: dict[str, Any]) -> dict[str, Any]:
         """A task poll's parameters with the task's instance added: the call log and the faults taken then name
@@ -430,8 +444,8 @@ class TencentMysqlEmulator(TencentApiEmulator):
                     "ModifyPasswordTime": "2024-01-01 00:00:00",
                     "CreateTime": "2024-01-01 00:00:00",
                     "MaxUserConnections": 0,
-                    "OpenCam": False,
+                    "OpenCam": account.open_cam,
                 }
-                for user, host in sorted(instance.accounts)[offset : offset + limit]
+                for (user, host), account in sorted(instance.accounts.items())[offset : offset + limit]
             ]
             return {"TotalCount": len(instance.accounts), "Items": items}

@@ -170,3 +170,26 @@ def test_a_rotation_is_proven_on_the_real_database(
     new_password = local.driver.value(account.secret_id)["password"]
     assert logs_in(kit.engine, server.port, account.username, new_password, tls=True)
     assert not logs_in(kit.engine, server.port, account.username, account.old_password, tls=True)
+
+
+@pytest.mark.parametrize("provider", [name for name in NAMES if PROVIDERS[name].cloud.name == "tencentcloud"])
+def test_a_tencentdb_account_with_cam_authentication_is_reported_and_never_reset(
+    provider: str, local: LocalCloud
+) -> None:
+    """TencentDB accounts with CAM authentication (``OpenCam``) cannot be rotated: verify says so and what to do.
+    TencentDB for PostgreSQL refuses their reset with a documented code; cdb documents none, so only verify is
+    held to it there."""
+    from app import lambda_handler
+
+    account = local.account(provider)
+    local.emulators[provider].use_cam_authentication(account.instance_id, account.username)  # type: ignore[attr-defined]
+    (result,) = lambda_handler({"action": "verify", "secret_id": account.secret_id}, LambdaContext())["results"]
+    assert (result["outcome"], result["code"], result["retryable"]) == ("failed", "AccountNotUsable", False)
+    assert "CAM authentication" in result["message"]
+    if provider == "tencentcloud-postgres":
+        rotation = local.driver.start_rotation(account.secret_id)
+        local.driver.step(rotation, "createSecret")
+        with pytest.raises(FatalRotationError) as raised:
+            local.driver.step(rotation, "setSecret")
+        assert raised.value.code == "FailedOperation.CheckAccountCAMCloseError"
+        assert local.password_of(account) == account.old_password
