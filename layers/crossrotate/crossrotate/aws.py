@@ -216,8 +216,8 @@ class WebIdentityTokens:
     so the function's own backoff and deadline stay in charge. The token is a credential: it is returned, never
     kept or logged."""
 
-    def __init__(self) -> None:
-        self._client: Any = None
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
         self._lock = threading.Lock()
 
     def _sts(self) -> Any:
