@@ -179,6 +179,7 @@ class LocalCloud:
             self.sts[cloud] = tencent
         else:
             alibaba = AlibabaStsEmulator(ring)
+            alibaba.key_cache_seconds = 300.0  # as a real verifier does; tests that watch fetches use their own
             alibaba.add_oidc_provider(provider, aws.issuer, [AUDIENCE])  # type: ignore[attr-defined]
             alibaba.add_role(role_arn, provider, FUNCTION_ROLE)
             self.sts[cloud] = alibaba

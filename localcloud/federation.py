@@ -510,6 +510,9 @@ class AlibabaStsEmulator(EmulatorServer):
         self.roles: dict[str, AlibabaRole] = {}
         self.fetch_timeout = 2.0
         """Seconds to wait for the issuer's discovery document and keys."""
+        self.key_cache_seconds = 0.0
+        """How long fetched keys are reused (0: fetched for every exchange, so each fetch can be observed)."""
+        self._keys: dict[str, tuple[float, dict[str, Any]]] = {}
 
     def add_oidc_provider(self, arn: str, issuer_url: str, client_ids: list[str]) -> None:
         """RAM's ``CreateOIDCProvider``: ``arn`` is ``acs:ram::<uid>:oidc-provider/<name>``."""
@@ -568,6 +571,16 @@ class AlibabaStsEmulator(EmulatorServer):
         }
         return self.json_response(document, status, headers)
 
+    def _cached_keys(self, issuer_url: str) -> dict[str, Any]:
+        with self.lock:
+            cached = self._keys.get(issuer_url)
+        if cached is not None and time.monotonic() - cached[0] < self.key_cache_seconds:
+            return cached[1]
+        key_set = self._fetch_keys(issuer_url)
+        with self.lock:
+            self._keys[issuer_url] = (time.monotonic(), key_set)
+        return key_set
+
     def _fetch_keys(self, issuer_url: str) -> dict[str, Any]:
         """The issuer's JWKS: its discovery document names ``jwks_uri``; both are fetched now, bypassing any
         proxy (the issuer is on loopback)."""
@@ -625,7 +638,7 @@ class AlibabaStsEmulator(EmulatorServer):
                 params["OIDCToken"],
                 provider.issuer_url,
                 provider.client_ids,
-                lambda: self._fetch_keys(provider.issuer_url),
+                lambda: self._cached_keys(provider.issuer_url),
                 now,
             )
         except TokenRejected as rejected:

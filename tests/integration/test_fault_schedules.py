@@ -1,12 +1,13 @@
 """No schedule of faults or operator actions loses a working password, and every outcome is classified as what
 really happened.
 
-hypothesis draws schedules: faults across the provider calls (retryable and fatal codes, a bare 5xx, slow answers
-that time out with the change applied afterwards, connections dropped before or after the change, late
-propagation to the database); what Secrets Manager does (repeat a failed rotation, invoke a step again after it
-took effect, run two copies of a step at once); and what an operator does at any point of the rotation (``cancel``
-it, or turn rotation off, after which a late step still arrives and a ``rotate`` sweep passes by). After every
-invocation, against the real database:
+hypothesis draws schedules: the secret's access (an API key secret, or keyless: an AWS token traded at the
+cloud's STS, with faults drawn on both STS calls too); faults across the provider calls (retryable and fatal
+codes, a bare 5xx, slow answers that time out with the change applied afterwards, connections dropped before or
+after the change, late propagation to the database); what Secrets Manager does (repeat a failed rotation, invoke
+a step again after it took effect, run two copies of a step at once); and what an operator does at any point of
+the rotation (``cancel`` it, or turn rotation off, after which a late step still arrives and a ``rotate`` sweep
+passes by). After every invocation, against the real database:
 
 - AWSCURRENT's password logs in, or AWSPENDING's while the rotation is unfinished (a reset reaches the database
   late; the provider lists the account as changing until then, or, where no operator acts, may already say done);
@@ -41,8 +42,9 @@ from hypothesis import strategies as st
 from crossrotate import actions, runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.protocol import StepRequest, run_step
+from crossrotate.registry import PROVIDERS
 from localcloud.base import Fault
-from localcloud.cloud import KITS, LocalCloud, instance_of
+from localcloud.cloud import KITS, ROLES, LocalCloud, instance_of
 from localcloud.databases import MariaDbServer, PostgresServer, logs_in
 from localcloud.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
 
@@ -95,6 +97,14 @@ def world(secrets_manager: None, postgres_server: PostgresServer, mariadb_server
         cloud.stop()
 
 
+STS_CODES = {
+    "aws": ("Throttling", "AccessDenied"),
+    "tencentcloud": ("RequestLimitExceeded", "InvalidParameter.WebIdentityTokenError"),
+    "alibabacloud": ("Throttling.User", "AuthenticationFail.NoPermission"),
+}
+"""Per STS (AWS's, each cloud's): a retryable and a fatal code it answers."""
+STS_FAULT = st.tuples(st.sampled_from(["error", "status"]), st.sampled_from(["retryable", "fatal"]))
+
 FAULT = st.one_of(
     st.tuples(st.just("error"), st.sampled_from(["retryable", "fatal"])),
     st.tuples(st.sampled_from(["status", "drop_before_apply", "drop_after_apply", "delay"]), st.just("")),
@@ -106,6 +116,12 @@ def schedules(draw: st.DrawFn) -> dict[str, Any]:
     provider = draw(st.sampled_from(sorted(KITS)))
     kit = KITS[provider]
     faults = draw(st.lists(st.tuples(st.sampled_from(kit.calls), FAULT, st.integers(1, 3)), max_size=4))
+    access = draw(st.sampled_from(["api-key", "keyless"]))
+    sts_faults = []
+    if access == "keyless":
+        sts_faults = draw(
+            st.lists(st.tuples(st.sampled_from(["aws", "cloud"]), STS_FAULT, st.integers(1, 3)), max_size=2)
+        )
     operator = draw(
         st.one_of(
             st.none(),
@@ -114,7 +130,9 @@ def schedules(draw: st.DrawFn) -> dict[str, Any]:
     )
     return {
         "provider": provider,
+        "access": access,
         "faults": faults,
+        "sts_faults": sts_faults,
         # A database that applies a reset after the provider said done is drawn only where no operator acts:
         # cancel's proof cannot tell a restore that landed from an earlier reset that has not landed yet. (A
         # provider that lists no account as changing always says done at once.)
@@ -165,6 +183,9 @@ class Run:
         self.known_passwords: set[str] = set()
         """Every password a labelled version of this secret has held: the only ones a reset may carry."""
         self.operator_done: str | None = None
+        self.cloud_name = PROVIDERS[self.provider].cloud.name
+        self.sts = {"aws": world.cloud.sts["aws"], "cloud": world.cloud.sts[self.cloud_name]}
+        self.sts_codes = {"aws": STS_CODES["aws"], "cloud": STS_CODES[self.cloud_name]}
 
     # -- set-up ------------------------------------------------------------------------------------------------
     def prepare(self) -> Rotation:
@@ -175,9 +196,17 @@ class Run:
             self.emulator.task_seconds = 0.05  # a task left running by a failed step ends soon after
         self.emulator.add_account(self.instance_id, self.username, old_password)
         self.emulator.back_with_database(self.instance_id, self.username, old_password, self.server.admin_dsn)
+        access: dict[str, str] = {}
+        if self.schedule["access"] == "keyless":
+            role_arn, identity_provider = ROLES[self.cloud_name]
+            access = {"role_arn": role_arn, "oidc_provider": identity_provider}
+            runtime.forget_credentials()  # this run's first provider call exchanges, where its STS faults wait
+        for sts in self.sts.values():
+            sts.clear_faults()
         self.world.driver.create_secret(
             self.secret_id,
             {
+                **access,
                 "provider": self.provider,
                 "region": self.kit.region,
                 "instance_id": self.instance_id,
@@ -201,22 +230,41 @@ class Run:
             if kind == "delay":
                 details = {"seconds": CLIENT_TIMEOUT_S * 2}
             self.emulator.inject(kind, action=action, times=times, **details)
+        for target, (kind, severity), times in self.schedule["sts_faults"]:
+            retryable_code, fatal_code = self.sts_codes[target]
+            if kind == "status":
+                self.sts[target].inject("status", times=times, status=503)
+            else:
+                code = retryable_code if severity == "retryable" else fatal_code
+                self.sts[target].inject("error", times=times, code=code, status=400 if severity == "retryable" else 403)
         return rotation
 
     # -- invoking, and judging what came back ---------------------------------------------------------------
     def dependencies(self) -> Any:
         return runtime.dependencies(LambdaContext(), clock=ScaledClock(), http=self.world.http)
 
-    def faults_since(self, since: int) -> list[Fault]:
-        with self.emulator.lock:
-            taken = self.emulator.faults_taken[since:]
-        return [fault for params, fault in taken if instance_of(params) == self.instance_id]
+    def marks(self) -> tuple[int, ...]:
+        """Where the fault logs stand now: the provider emulator's, then each STS's."""
+        return tuple(len(emulator.faults_taken) for emulator in (self.emulator, *self.sts.values()))
 
-    def judge(self, what: str, errors: list[RotationError], since: int, expected_fatal: set[str]) -> None:
+    def faults_since(self, since: tuple[int, ...]) -> list[Fault]:
+        """The faults delivered since ``since``: the provider's to this account, and every STS fault (a run's STS
+        calls are its own: runs go one after the other)."""
+        with self.emulator.lock:
+            taken = self.emulator.faults_taken[since[0] :]
+        faults = [fault for params, fault in taken if instance_of(params) == self.instance_id]
+        for sts, mark in zip(self.sts.values(), since[1:], strict=True):
+            with sts.lock:
+                faults += [fault for _, fault in sts.faults_taken[mark:]]
+        return faults
+
+    def judge(self, what: str, errors: list[RotationError], since: tuple[int, ...], expected_fatal: set[str]) -> None:
         """Each failure must be what the delivered faults (or the operator) make it; no fault, no failure."""
         faults = self.faults_since(since)
-        fatal_codes = {f.code for f in faults if f.kind == "error" and f.code == self.kit.fatal_code}
-        transient = any(f.kind != "error" or f.code == self.kit.retryable_code for f in faults)
+        fatal = {self.kit.fatal_code, *(codes[1] for codes in self.sts_codes.values())}
+        retryable = {self.kit.retryable_code, *(codes[0] for codes in self.sts_codes.values())}
+        fatal_codes = {f.code for f in faults if f.kind == "error" and f.code in fatal}
+        transient = any(f.kind != "error" or f.code in retryable for f in faults)
         for error in errors:
             if error.retryable:
                 late = error.code == "LoginFailed" and self.schedule["propagation"] > 0
@@ -228,7 +276,7 @@ class Run:
 
     def step(self, rotation: Rotation, name: str, expected_fatal: set[str], copies: int = 1) -> bool:
         """Invoke a step (``copies`` at once); True when every copy succeeded."""
-        since = len(self.emulator.faults_taken)
+        since = self.marks()
         errors: list[RotationError] = []
         barrier = threading.Barrier(copies)
 
@@ -251,7 +299,7 @@ class Run:
 
     def action(self, name: str, sweep: bool = False) -> dict[str, Any]:
         """One action on this secret; its result (a retryable failure raises after listing it)."""
-        since = len(self.emulator.faults_taken)
+        since = self.marks()
         request = actions.ActionRequest(name, (self.secret_id,), f"schedule-{self.secret_id}")
         try:
             document = actions.run_action(request, self.dependencies(), sweep=sweep)
@@ -346,6 +394,8 @@ class Run:
                 self.problems.append("the completed rotation's AWSCURRENT does not log in")
         else:
             self.emulator.clear_faults()
+            for sts in self.sts.values():
+                sts.clear_faults()
             self.fresh_rotation()
         self.world.ran += 1
         self.world.violations.extend(self.problems)
