@@ -37,4 +37,3 @@ def test_an_older_botocore_is_a_fatal_error_naming_the_version_needed(tmp_path: 
     assert raised.value.code == "FederationUnsupported"
     assert MINIMUM_BOTOCORE in str(raised.value)
     assert botocore.__version__ in str(raised.value)
-
