@@ -188,3 +188,74 @@ DOCUMENTED = {
     "alibabacloud-polardb": [*POLARDB_CODES, *ALIBABA_COMMON_CODES],
 }
 """Every code a provider's table must list, by provider: its own documents and its cloud's common codes."""
+
+
+# Keyless access: the documented errors of the three STS calls, with the class each must have (reference notes on
+# federation: the IAM and STS API pages, the official credential providers' code, the ACK RRSA error table, and
+# Tencent STS's service-wide error list).
+AWS_STS_CODES = {
+    "OutboundWebIdentityFederationDisabledException": "fatal",
+    "SessionDurationEscalationException": "fatal",
+    "JWTPayloadSizeExceededException": "fatal",
+    "AccessDenied": "fatal",
+    "AccessDeniedException": "fatal",
+    "ValidationError": "fatal",
+    "InvalidClientTokenId": "fatal",
+    "SignatureDoesNotMatch": "fatal",
+    "ExpiredToken": "fatal",
+    "RegionDisabledException": "fatal",
+    "Throttling": "retryable",
+    "ThrottlingException": "retryable",
+    "RequestLimitExceeded": "retryable",
+    "InternalFailure": "retryable",
+    "ServiceUnavailable": "retryable",
+}
+ALIBABA_STS_CODES = {
+    "AuthenticationFail.OIDCToken.Expired": "fatal",
+    "AuthenticationFail.OIDCToken.Invalid": "fatal",
+    "AuthenticationFail.OIDCToken.AudienceNotMatch": "fatal",
+    "AuthenticationFail.OIDCToken.IssuerNotMatch": "fatal",
+    "AuthenticationFail.OIDCToken.IssuerConfigurationBroken": "retryable",
+    "AuthenticationFail.OIDCToken.PublicKeyFingerprintMismatch": "fatal",
+    "AuthenticationFail.NoPermission": "fatal",
+    "EntityNotExist.Role": "fatal",
+    "InvalidParameter.DurationSeconds": "fatal",
+    "InvalidParameter.RoleSessionName": "fatal",
+    "MissingParameter": "fatal",
+    "Throttling.User": "retryable",
+    "Throttling": "retryable",
+    "Throttling.Api": "retryable",
+    "InternalError": "retryable",
+    "ServiceUnavailable": "retryable",
+}
+TENCENT_STS_CODES = {
+    "InvalidParameter.WebIdentityTokenError": "fatal",
+    "ResourceNotFound.RoleNotFound": "fatal",
+    "InvalidParameter.ParamError": "fatal",
+    "InvalidParameter.OverTimeError": "fatal",
+    "InvalidParameter.AccountNotAvaliable": "fatal",
+    "UnauthorizedOperation": "fatal",
+    "AuthFailure.AccessKeyIllegal": "fatal",
+    "InvalidParameter.AccessKeyNotSupport": "fatal",
+    "UnsupportedOperation": "fatal",
+    "RequestLimitExceeded": "retryable",
+    "InvalidParameter.OverLimit": "retryable",
+    "InternalError.DbError": "retryable",
+    "InternalError.GetRoleError": "retryable",
+    "InternalError.SystemError": "retryable",
+    "InternalError.UnknownError": "retryable",
+    "InternalError.GetSeedTokenError": "retryable",
+    "InternalError.EncryptError": "retryable",
+    "InternalError.PbSerializeError": "retryable",
+    "InternalError.GetAppIdError": "retryable",
+    "InternalError.IllegalRole": "fatal",
+}
+# What a provider answers when temporary credentials' token is refused: renewed once, then final.
+TEMPORARY_CREDENTIAL_CODES = {
+    "tencentcloud": {"AuthFailure.TokenFailure": "fatal", "AuthFailure.SecretIdNotFound": "fatal"},
+    "alibabacloud": {
+        "InvalidSecurityToken.Expired": "fatal",
+        "InvalidSecurityToken.Malformed": "fatal",
+        "InvalidSecurityToken.MismatchWithAccessKey": "fatal",
+    },
+}
