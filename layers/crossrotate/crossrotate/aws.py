@@ -212,25 +212,29 @@ class SecretsManagerStore:
 
 class WebIdentityTokens:
     """:class:`~crossrotate.ports.IdentityTokens` over boto3: ``GetWebIdentityToken`` at the regional STS endpoint
-    (the global one does not serve it), or ``AWS_ENDPOINT_URL_STS``. botocore retries throttling twice at most,
-    so the function's own backoff and deadline stay in charge. The token is a credential: it is returned, never
-    kept or logged."""
+    (the global one does not serve it), or ``AWS_ENDPOINT_URL_STS``, read at each call: one client per endpoint the
+    environment names. botocore tries twice at most, so the function's own backoff and deadline stay in charge.
+    The token is a credential: it is returned, never kept or logged."""
 
     def __init__(self, client: Any = None) -> None:
-        self._client = client
+        self._given = client
+        self._clients: dict[str | None, Any] = {}
         self._lock = threading.Lock()
 
     def _sts(self) -> Any:
+        if self._given is not None:
+            return self._given
+        override = os.environ.get("AWS_ENDPOINT_URL_STS") or None
         with self._lock:
-            if self._client is None:
+            if override not in self._clients:
                 config = Config(
                     connect_timeout=3, read_timeout=8, retries={"mode": "standard", "total_max_attempts": 2}
                 )
                 region = boto3.session.Session().region_name or "us-east-1"
                 suffix = ".amazonaws.com.cn" if region.startswith("cn-") else ".amazonaws.com"
-                endpoint = None if os.environ.get("AWS_ENDPOINT_URL_STS") else f"https://sts.{region}{suffix}"
-                self._client = boto3.client("sts", region_name=region, endpoint_url=endpoint, config=config)
-            return self._client
+                endpoint = override or f"https://sts.{region}{suffix}"
+                self._clients[override] = boto3.client("sts", region_name=region, endpoint_url=endpoint, config=config)
+            return self._clients[override]
 
     def web_identity_token(self, audience: str, duration_seconds: int) -> str:
         client = self._sts()
