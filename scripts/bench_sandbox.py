@@ -17,10 +17,13 @@ init_s = time.perf_counter() - started
 
 import boto3  # noqa: E402  (already imported by the first Secrets Manager call; here only to count calls)
 
-secrets_manager_calls: list[str] = []
+# Each call as [operation, SecretId]: the SecretId tells the API key reads from the rotated secret's own calls.
+# before-parameter-build fires once per call, as before-call does, but still sees the parameters unserialized.
+secrets_manager_calls: list[list[str]] = []
 boto3.setup_default_session()
 boto3.DEFAULT_SESSION.events.register(
-    "before-call.secrets-manager", lambda model, **_: secrets_manager_calls.append(model.name)
+    "before-parameter-build.secrets-manager",
+    lambda params, model, **_: secrets_manager_calls.append([model.name, str(params.get("SecretId", ""))]),
 )
 
 
