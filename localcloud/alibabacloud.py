@@ -6,6 +6,9 @@ and their expiry; instances and accounts in memory; the documented password rule
 - :class:`AlibabaRdsEmulator`: ApsaraDB RDS (``rds`` 2014-08-15).
 - :class:`PolarDbEmulator`: PolarDB clusters (``polardb`` 2017-08-01), ``ModifyAccountPassword``.
 
+Both keep what each account was granted per database (``grant``, keyed ``database <name>`` as the library's
+clients key privileges) and list it in ``DescribeAccounts``' ``DatabasePrivileges``, in each product's shape.
+
 The signature checks are written apart from the library's signer; the official SDK is driven against them.
 """
 
@@ -50,6 +53,19 @@ class RdsAccount:
     password: str
     status: str = "Available"
     settling_reads: int = 0
+    privileges: dict[str, list[str]] = field(default_factory=dict)
+    """``database <name>`` -> [AccountPrivilege, *the names of its AccountPrivilegeDetail]."""
+
+
+def _databases(privileges: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``database <name>`` keys -> {name: privileges}; any other key is not something these products grant."""
+    databases = {}
+    for key, names in privileges.items():
+        kind, _, name = key.partition(" ")
+        if kind != "database" or not name or not names:
+            raise ValueError(f"grant per database, at least one privilege each: {key!r}")
+        databases[name] = list(names)
+    return databases
 
 
 @dataclass
@@ -243,6 +259,14 @@ class AlibabaRdsEmulator(AlibabaRpcEmulator):
         with self.lock:
             return self.instances[instance_id].accounts[name].password
 
+    def grant(self, instance_id: str, username: str, privileges: dict[str, list[str]]) -> None:
+        """What the account may do per database: ``{"database app": ["Custom", "SELECT", "INSERT"]}``. The first
+        name is listed as its ``AccountPrivilege`` (ReadWrite, ReadOnly, DDLOnly, DMLOnly, DBOwner, Custom), the
+        rest, comma-separated, as its ``AccountPrivilegeDetail``. Replaces earlier grants."""
+        databases = _databases(privileges)
+        with self.lock:
+            self.instances[instance_id].accounts[username].privileges = databases
+
     def actions(self) -> dict[str, Callable[[dict[str, str]], dict[str, Any]]]:
         return {
             "ResetAccountPassword": self.reset_account_password,
@@ -305,7 +329,16 @@ class AlibabaRdsEmulator(AlibabaRpcEmulator):
                         "AccountType": "Normal",
                         "AccountDescription": "",
                         "PrivExceeded": "0",
-                        "DatabasePrivileges": {"DatabasePrivilege": []},
+                        "DatabasePrivileges": {
+                            "DatabasePrivilege": [
+                                {
+                                    "DBName": database,
+                                    "AccountPrivilege": names[0],
+                                    "AccountPrivilegeDetail": ",".join(names[1:]),
+                                }
+                                for database, names in sorted(account.privileges.items())
+                            ]
+                        },
                     }
                 )
             return {"Accounts": {"DBInstanceAccount": listed}}
@@ -330,6 +363,8 @@ class PolarAccount:
     status: str = "Available"
     lock_state: str = "UnLock"
     account_type: str = "Normal"
+    privileges: dict[str, str] = field(default_factory=dict)
+    """Database name -> its AccountPrivilege."""
 
 
 @dataclass
@@ -366,6 +401,15 @@ class PolarDbEmulator(AlibabaRpcEmulator):
     def password_of(self, instance_id: str, name: str) -> str:
         with self.lock:
             return self.clusters[instance_id].accounts[name].password
+
+    def grant(self, instance_id: str, username: str, privileges: dict[str, list[str]]) -> None:
+        """What the account may do per database: ``{"database app": ["ReadWrite"]}``, one AccountPrivilege each
+        (ReadWrite, ReadOnly, DMLOnly, DDLOnly, ReadIndex): PolarDB lists no detail. Replaces earlier grants."""
+        databases = _databases(privileges)
+        if any(len(names) != 1 for names in databases.values()):
+            raise ValueError("PolarDB lists one AccountPrivilege per database")
+        with self.lock:
+            self.clusters[instance_id].accounts[username].privileges = {db: n[0] for db, n in databases.items()}
 
     def actions(self) -> dict[str, Callable[[dict[str, str]], dict[str, Any]]]:
         return {
@@ -426,7 +470,10 @@ class PolarDbEmulator(AlibabaRpcEmulator):
                         "AccountLockState": account.lock_state,
                         "AccountDescription": "",
                         "AccountPasswordValidTime": "",
-                        "DatabasePrivileges": [],
+                        "DatabasePrivileges": [
+                            {"DBName": database, "AccountPrivilege": privilege}
+                            for database, privilege in sorted(account.privileges.items())
+                        ],
                     }
                 )
             return {"Accounts": listed, "PageNumber": page_number, "PageRecordCount": len(listed)}

@@ -7,6 +7,9 @@ documented password rules enforced, the documented error envelope (HTTP 200 with
   that stays RUNNING for :attr:`~TencentMysqlEmulator.task_polls` reads (or :attr:`~TencentMysqlEmulator.task_seconds`)
   and changes the password only when it succeeds.
 
+Both keep what each account was granted (``grant``, keyed as the library's clients key privileges: ``database
+app``, ``global``, ``table app.orders``) and answer ``DescribeAccountPrivileges`` from it in the service's shape.
+
 The signature check here is written apart from the library's signer on purpose: the official SDK is driven
 against it in the tests, so a mistake in either shows.
 """
@@ -35,6 +38,22 @@ SKEW_S = 300
 STATUS_NORMAL, STATUS_RESETTING = 2, 4
 
 
+OBJECT_TYPES = {
+    "database": (),
+    "schema": ("DatabaseName",),
+    "column": ("DatabaseName", "SchemaName", "TableName"),
+    **dict.fromkeys(
+        ("account", "sequence", "procedure", "type", "function", "table", "view", "matview"),
+        ("DatabaseName", "SchemaName"),
+    ),
+}
+"""The DatabaseObject types the SDK's model documents -> the names it says an object of that type must carry
+besides ObjectName (the database, schema and table it sits in)."""
+OBJECT_NAME = re.compile(r"^[A-Za-z0-9_\[\]]+$")
+ROUTINE_NAME = re.compile(r"^[A-Za-z0-9_\[\](),]+$")
+"""The documented characters of object names; functions and procedures may also hold ``(,)``."""
+
+
 @dataclass
 class Account:
     password: str
@@ -42,6 +61,8 @@ class Account:
     settling_reads: int = 0
     open_cam: bool = False
     """CAM authentication is on: CAM manages the password, and a reset is refused."""
+    privileges: dict[str, list[str]] = field(default_factory=dict)
+    """Object key (``database app``, ``table app.public.orders``) -> privilege names."""
 
 
 @dataclass
@@ -194,8 +215,22 @@ class TencentPostgresEmulator(TencentApiEmulator):
         with self.lock:
             self.instances[instance_id].accounts[username].open_cam = True
 
+    def grant(self, instance_id: str, username: str, privileges: dict[str, list[str]]) -> None:
+        """What the account may do, per object: ``database <db>``, ``schema <db>.<schema>``, ``column
+        <db>.<schema>.<table>.<column>``, any other type ``<type> <db>.<schema>.<name>``. Replaces earlier grants."""
+        for key in privileges:
+            kind, _, name = key.partition(" ")
+            if kind not in OBJECT_TYPES or len(name.split(".")) != len(OBJECT_TYPES[kind]) + 1:
+                raise ValueError(f"not a PostgreSQL object key: {key!r}")
+        with self.lock:
+            self.instances[instance_id].accounts[username].privileges = {k: list(v) for k, v in privileges.items()}
+
     def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
-        return {"ResetAccountPassword": self.reset_account_password, "DescribeAccounts": self.describe_accounts}
+        return {
+            "ResetAccountPassword": self.reset_account_password,
+            "DescribeAccounts": self.describe_accounts,
+            "DescribeAccountPrivileges": self.describe_account_privileges,
+        }
 
     # -- actions ---------------------------------------------------------------------------------------
     def _instance(self, params: dict[str, Any]) -> Instance:
@@ -263,6 +298,43 @@ class TencentPostgresEmulator(TencentApiEmulator):
                 )
             return {"TotalCount": len(instance.accounts), "Details": details}
 
+    def describe_account_privileges(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The privileges the account holds on each object asked for, in the order asked; none for an object it
+        was never granted anything on."""
+        with self.lock:
+            instance = self._instance(params)
+            username, objects = params.get("UserName"), params.get("DatabaseObjectSet")
+            if not isinstance(username, str) or not isinstance(objects, list) or not objects:
+                raise ProviderError("MissingParameter", "UserName and DatabaseObjectSet are required")
+            if instance.status != "running":
+                raise ProviderError("OperationDenied.InstanceStatusLimitOpError", "instance status does not allow it")
+            account = instance.accounts.get(username)
+            if account is None:
+                raise ProviderError("InvalidParameterValue.AccountNotExistError", "The account does not exist.")
+            answered = []
+            for obj in objects:
+                if not isinstance(obj, dict) or obj.get("ObjectType") not in OBJECT_TYPES:
+                    raise ProviderError(
+                        "InvalidParameterValue.InvalidParameterValueError", "ObjectType must be a documented type"
+                    )
+                containers = OBJECT_TYPES[obj["ObjectType"]]
+                if not all(isinstance(obj.get(part), str) and obj[part] for part in ("ObjectName", *containers)):
+                    raise ProviderError(
+                        "MissingParameter",
+                        f"a {obj['ObjectType']} object needs {', '.join(('ObjectName', *containers))}",
+                    )
+                routine = obj["ObjectType"] in ("function", "procedure")
+                if not (ROUTINE_NAME if routine else OBJECT_NAME).match(obj["ObjectName"]) or not all(
+                    OBJECT_NAME.match(obj[part]) for part in containers
+                ):
+                    raise ProviderError(
+                        "InvalidParameterValue.InvalidDatabaseObjectName",
+                        "Only letters, digits, underscores and [] are supported in database object names.",
+                    )
+                key = f"{obj['ObjectType']} {'.'.join(obj[part] for part in (*containers, 'ObjectName'))}"
+                answered.append({"Object": obj, "PrivilegeSet": list(account.privileges.get(key, []))})
+            return {"PrivilegeSet": answered}
+
 
 CDB_SYMBOLS = "_+-&=!@#$%^*()"
 TASK_FINAL = ("SUCCESS", "FAILED", "KILLED", "REMOVED")
@@ -273,6 +345,16 @@ class MysqlAccount:
     password: str
     open_cam: bool = False
     """CAM authentication is on (``OpenCam``)."""
+    privileges: dict[str, list[str]] = field(default_factory=dict)
+    """Object key (``global``, ``database app``, ``table app.orders``, ``column app.orders.id``) -> privileges."""
+
+
+MYSQL_SCOPES = {
+    "database": ("DatabasePrivileges", ("Database",)),
+    "table": ("TablePrivileges", ("Database", "Table")),
+    "column": ("ColumnPrivileges", ("Database", "Table", "Column")),
+}
+"""A cdb object key's kind -> the DescribeAccountPrivileges list it is answered in, and the fields naming it."""
 
 
 @dataclass
@@ -331,6 +413,17 @@ class TencentMysqlEmulator(TencentApiEmulator):
         with self.lock:
             self.instances[instance_id].accounts[(username, host)].open_cam = True
 
+    def grant(self, instance_id: str, username: str, privileges: dict[str, list[str]], host: str = "%") -> None:
+        """What ``username@host`` may do: ``global``, ``database <db>``, ``table <db>.<table>``, ``column
+        <db>.<table>.<column>`` -> privilege names (``SELECT``, …). Replaces earlier grants."""
+        for key in privileges:
+            kind, _, name = key.partition(" ")
+            if key != "global" and (kind not in MYSQL_SCOPES or len(name.split(".")) != len(MYSQL_SCOPES[kind][1])):
+                raise ValueError(f"not a cdb object key: {key!r}")
+        with self.lock:
+            account = self.instances[instance_id].accounts[(username, host)]
+            account.privileges = {key: list(names) for key, names in privileges.items()}
+
     def traced(self, params: dict[str, Any]) -> dict[str, Any]:
         """A task poll's parameters with the task's instance added: the call log and the faults taken then name
         the account they concern, as every other call does."""
@@ -348,6 +441,7 @@ class TencentMysqlEmulator(TencentApiEmulator):
             "ModifyAccountPassword": self.modify_account_password,
             "DescribeAsyncRequestInfo": self.describe_async_request_info,
             "DescribeAccounts": self.describe_accounts,
+            "DescribeAccountPrivileges": self.describe_account_privileges,
         }
 
     def _instance(self, params: dict[str, Any]) -> MysqlInstance:
@@ -449,3 +543,22 @@ class TencentMysqlEmulator(TencentApiEmulator):
                 for (user, host), account in sorted(instance.accounts.items())[offset : offset + limit]
             ]
             return {"TotalCount": len(instance.accounts), "Items": items}
+
+    def describe_account_privileges(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``user@host``'s grants, each list in the API's shape (empty lists for an account granted nothing)."""
+        with self.lock:
+            instance = self._instance(params)
+            user, host = params.get("User"), params.get("Host")
+            if not isinstance(user, str) or not isinstance(host, str):
+                raise ProviderError("MissingParameter.AccountMissingParameterError", "User and Host are required")
+            account = instance.accounts.get((user, host))
+            if account is None:
+                raise ProviderError("InvalidParameterValue.UserNotExistError", "The account does not exist.")
+            answer: dict[str, Any] = {"GlobalPrivileges": list(account.privileges.get("global", []))}
+            answer |= {field: [] for field, _ in MYSQL_SCOPES.values()}
+            for key, names in sorted(account.privileges.items()):
+                kind, _, name = key.partition(" ")
+                if kind in MYSQL_SCOPES:
+                    field, parts = MYSQL_SCOPES[kind]
+                    answer[field].append({**dict(zip(parts, name.split("."), strict=True)), "Privileges": list(names)})
+            return answer

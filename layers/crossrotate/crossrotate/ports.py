@@ -105,6 +105,11 @@ class ResetReceipt(NamedTuple):
     poll: Callable[[], TaskState] | None = None
 
 
+Privileges = Mapping[str, frozenset[str]]
+"""An account's privileges as its provider reports them: per object (``database app``, ``global``, ``table
+app.orders``), the set of privilege names. Two accounts with the same grants compare equal."""
+
+
 class ProviderApi(Protocol):
     """One provider's API, bound to one database account."""
 
@@ -112,6 +117,9 @@ class ProviderApi(Protocol):
         """Set the account's password (or start the task that will)."""
 
     def account_state(self) -> AccountState: ...
+
+    def privileges(self) -> Privileges:
+        """What the provider reports the account may do (dual-account rotation compares the two accounts')."""
 
 
 class Login(NamedTuple):

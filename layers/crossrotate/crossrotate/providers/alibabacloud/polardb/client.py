@@ -1,9 +1,12 @@
-"""PolarDB API (2017-08-01) for one cluster account: ModifyAccountPassword, and DescribeDBClusterAttribute with
-DescribeAccounts for the account's state."""
+"""PolarDB API (2017-08-01) for one cluster account: ModifyAccountPassword, DescribeDBClusterAttribute with
+DescribeAccounts for the account's state, and DescribeAccounts for its privileges."""
 
 from __future__ import annotations
 
-from ....ports import AccountState, ResetReceipt
+from typing import Any
+
+from ....errors import own
+from ....ports import AccountState, Privileges, ResetReceipt
 from ....provider import ClientConfig
 from ..api import AlibabaRpcApi, default_endpoint, unusable_instance
 from . import SPEC
@@ -51,3 +54,23 @@ class PolarDbApi(AlibabaRpcApi):
                     exists=True, usable=state == "Available", settling=state == "Creating", status=state
                 )
         return AccountState(exists=False, usable=False, settling=False, status="absent")
+
+    def privileges(self) -> Privileges:
+        """The account's ``DatabasePrivileges`` in DescribeAccounts (a plain list of ``{DBName, AccountPrivilege}``;
+        one account when ``AccountName`` is given; unlike RDS, no AccountPrivilegeDetail): ``{"database <DBName>":
+        {AccountPrivilege}}``."""
+        params = {"DBClusterId": self.account.instance_id, "AccountName": self.account.username}
+        for account in self.call("DescribeAccounts", params).get("Accounts") or []:
+            if isinstance(account, dict) and account.get("AccountName") == self.account.username:
+                return database_privileges(account.get("DatabasePrivileges"))
+        raise own("AccountNotFound", f"DescribeAccounts does not list {self.account.username}")
+
+
+def database_privileges(grants: Any) -> Privileges:
+    """``DatabasePrivileges`` entries as ``{"database <DBName>": {AccountPrivilege}}``."""
+    found: dict[str, set[str]] = {}
+    for grant in grants if isinstance(grants, list) else []:
+        privilege = str(grant.get("AccountPrivilege") or "").strip() if isinstance(grant, dict) else ""
+        if privilege:
+            found.setdefault(f"database {grant.get('DBName')}", set()).add(privilege)
+    return {key: frozenset(names) for key, names in found.items()}

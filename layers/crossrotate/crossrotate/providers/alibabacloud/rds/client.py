@@ -1,9 +1,12 @@
-"""ApsaraDB RDS API (2014-08-15) for one database account: ResetAccountPassword, and DescribeAccounts with
-DescribeDBInstanceAttribute for the account's state."""
+"""ApsaraDB RDS API (2014-08-15) for one database account: ResetAccountPassword, DescribeAccounts with
+DescribeDBInstanceAttribute for the account's state, and DescribeAccounts for its privileges."""
 
 from __future__ import annotations
 
-from ....ports import AccountState, ResetReceipt
+from typing import Any
+
+from ....errors import own
+from ....ports import AccountState, Privileges, ResetReceipt
 from ....provider import ClientConfig
 from ..api import AlibabaRpcApi, default_endpoint, unusable_instance
 from . import SPEC
@@ -50,3 +53,24 @@ class AlibabaRdsApi(AlibabaRpcApi):
                     exists=True, usable=available, settling=not available, status=str(account.get("AccountStatus"))
                 )
         return AccountState(exists=False, usable=False, settling=False, status="absent")
+
+    def privileges(self) -> Privileges:
+        """The account's ``DatabasePrivileges`` in DescribeAccounts (one account when ``AccountName`` is given):
+        ``{"database <DBName>": {AccountPrivilege, *AccountPrivilegeDetail}}``."""
+        params = {"DBInstanceId": self.account.instance_id, "AccountName": self.account.username}
+        for account in (self.call("DescribeAccounts", params).get("Accounts") or {}).get("DBInstanceAccount") or []:
+            if isinstance(account, dict) and account.get("AccountName") == self.account.username:
+                return database_privileges((account.get("DatabasePrivileges") or {}).get("DatabasePrivilege"))
+        raise own("AccountNotFound", f"DescribeAccounts does not list {self.account.username}")
+
+
+def database_privileges(grants: Any) -> Privileges:
+    """``DatabasePrivilege`` entries as ``{"database <DBName>": {AccountPrivilege, *AccountPrivilegeDetail}}``: the
+    detail is a comma-separated list; spaces are stripped and empty names dropped."""
+    found: dict[str, set[str]] = {}
+    for grant in grants if isinstance(grants, list) else []:
+        if isinstance(grant, dict):
+            listed = f"{grant.get('AccountPrivilege') or ''},{grant.get('AccountPrivilegeDetail') or ''}"
+            names = found.setdefault(f"database {grant.get('DBName')}", set())
+            names.update(name.strip() for name in listed.split(",") if name.strip())
+    return {key: frozenset(names) for key, names in found.items() if names}

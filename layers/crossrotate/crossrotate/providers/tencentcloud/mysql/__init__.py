@@ -4,9 +4,10 @@ Its reset is asynchronous: ``ModifyAccountPassword`` answers with an ``AsyncRequ
 in force only when ``DescribeAsyncRequestInfo`` reports the task ``SUCCESS``. A MySQL account is ``user@host``:
 the secret's ``account_host`` (default ``%``) names the host part.
 
-Error codes: the SDK's lists for ModifyAccountPassword, DescribeAsyncRequestInfo and DescribeAccounts with the
-meanings of its ``errorcodes.py``, and the outcomes of a task that ended without success (``Task.*``, this
-function's own names for the task's documented statuses). The common API 3.0 codes come from :mod:`..cloud`.
+Error codes: the SDK's lists for ModifyAccountPassword, DescribeAsyncRequestInfo, DescribeAccounts and
+DescribeAccountPrivileges (read by dual-account verify) with the meanings of its ``errorcodes.py``, and the
+outcomes of a task that ended without success (``Task.*``, this function's own names for the task's documented
+statuses). The common API 3.0 codes come from :mod:`..cloud`.
 """
 
 from __future__ import annotations
@@ -94,6 +95,17 @@ DESCRIBE_ACCOUNTS: dict[str, Entry] = {
     "ResourceNotFound.InstanceNotFundError": (FATAL, "The instance was not found (sic)"),
 }
 
+DESCRIBE_ACCOUNT_PRIVILEGES: dict[str, Entry] = {
+    # The rest of its list is in the tables above.
+    "CdbError": (RETRYABLE, "Backend or workflow error"),
+    "OperationDenied.InstanceStatusError": (
+        RETRYABLE,
+        "The instance's status is abnormal. Judgement: restarts and changes end by themselves; an instance that "
+        "stays so surfaces as a persistent retryable failure",
+    ),
+    "ResourceNotFound.InstanceNotFoundError": (FATAL, "The instance does not exist"),
+}
+
 TASK_OUTCOMES: dict[str, Entry] = {
     "Task.Failed": (
         RETRYABLE,
@@ -109,6 +121,7 @@ TASK_OUTCOMES: dict[str, Entry] = {
 }
 
 CODES: dict[str, Entry] = {
+    **DESCRIBE_ACCOUNT_PRIVILEGES,
     **DESCRIBE_ACCOUNTS,
     **DESCRIBE_ASYNC_REQUEST_INFO,
     **MODIFY_ACCOUNT_PASSWORD,
@@ -143,5 +156,10 @@ SPEC = ProviderSpec(
             pattern=re.compile(r"^[A-Za-z0-9._%:/-]{1,255}$"), default="%", meaning="a MySQL account host (e.g. %)"
         )
     },
-    actions=("cdb:ModifyAccountPassword", "cdb:DescribeAsyncRequestInfo", "cdb:DescribeAccounts"),
+    actions=(
+        "cdb:ModifyAccountPassword",
+        "cdb:DescribeAsyncRequestInfo",
+        "cdb:DescribeAccounts",
+        "cdb:DescribeAccountPrivileges",
+    ),
 )

@@ -1,10 +1,11 @@
 """TencentDB for MySQL API (``cdb`` 2017-03-20) for one account (``user@host``): ModifyAccountPassword starts a
-task, DescribeAsyncRequestInfo follows it, DescribeAccounts says whether the account exists."""
+task, DescribeAsyncRequestInfo follows it, DescribeAccounts says whether the account exists,
+DescribeAccountPrivileges what it may do."""
 
 from __future__ import annotations
 
 from ....errors import redact, transport_error
-from ....ports import AccountState, ResetReceipt, TaskState
+from ....ports import AccountState, Privileges, ResetReceipt, TaskState
 from ....provider import ClientConfig
 from ..api import CAM_AUTHENTICATION, TencentApi
 from . import SPEC
@@ -12,6 +13,12 @@ from . import SPEC
 VERSION = "2017-03-20"
 ENDED_WITHOUT_SUCCESS = {"FAILED": "Task.Failed", "KILLED": "Task.Killed", "REMOVED": "Task.Removed"}
 """Final statuses other than SUCCESS; INITIAL, RUNNING, PAUSED, UNDEFINED (and any other) mean: not yet."""
+SCOPES = (
+    ("DatabasePrivileges", "database", ("Database",)),
+    ("TablePrivileges", "table", ("Database", "Table")),
+    ("ColumnPrivileges", "column", ("Database", "Table", "Column")),
+)
+"""DescribeAccountPrivileges' per-object lists: (field, key prefix, the fields that name the object)."""
 
 
 class TencentMysqlApi(TencentApi):
@@ -59,3 +66,16 @@ class TencentMysqlApi(TencentApi):
                     return CAM_AUTHENTICATION
                 return AccountState(exists=True, usable=True, settling=False, status="listed")
         return AccountState(exists=False, usable=False, settling=False, status="absent")
+
+    def privileges(self) -> Privileges:
+        """DescribeAccountPrivileges of ``user@host``: ``global``, ``database <db>``, ``table <db>.<table>`` and
+        ``column <db>.<table>.<column>``, each with the privileges the provider lists for it."""
+        params = {"InstanceId": self.account.instance_id, "User": self.account.username, "Host": self.host}
+        body = self.call("DescribeAccountPrivileges", params)
+        found: dict[str, set[str]] = {"global": {str(name) for name in body.get("GlobalPrivileges") or []}}
+        for field, prefix, names in SCOPES:
+            for item in body.get(field) or []:
+                if isinstance(item, dict):
+                    key = f"{prefix} {'.'.join(str(item.get(name)) for name in names)}"
+                    found.setdefault(key, set()).update(str(name) for name in item.get("Privileges") or [])
+        return {key: frozenset(privileges) for key, privileges in found.items() if privileges}

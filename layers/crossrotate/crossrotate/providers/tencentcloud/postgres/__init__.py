@@ -1,8 +1,8 @@
 """TencentDB for PostgreSQL (``tencentcloud-postgres``): Tencent Cloud API 3.0, service ``postgres`` 2017-03-12.
 
 The spec is cheap to import; the client is imported when a secret of this provider is rotated. Error codes:
-every code of the ResetAccountPassword page the product started from, and the SDK's list for the same API; the
-common API 3.0 codes come from :mod:`..cloud`.
+every code of the ResetAccountPassword page the product started from, and the SDK's lists for the same API and
+for DescribeAccountPrivileges (read by dual-account verify); the common API 3.0 codes come from :mod:`..cloud`.
 """
 
 from __future__ import annotations
@@ -78,6 +78,13 @@ CODES: dict[str, Entry] = {
         RETRYABLE,
         "The instance's status does not allow the operation now (as above)",
     ),
+    # Listed by the SDK for DescribeAccountPrivileges (the rest of its list is above).
+    "DBError": (RETRYABLE, "Backend database execution error"),
+    "InvalidParameterValue.InvalidDatabaseObjectName": (
+        FATAL,
+        "Database object names may hold only letters, digits, underscores and []: check the secret's dbname",
+    ),
+    "OperationDenied.InstanceAccessDeniedError": (FATAL, "You have no permission to operate on this resource"),
 }
 
 
@@ -105,5 +112,5 @@ SPEC = ProviderSpec(
     engine="postgres",
     reset="synchronous",
     build_client=build_client,
-    actions=("postgres:ResetAccountPassword", "postgres:DescribeAccounts"),
+    actions=("postgres:ResetAccountPassword", "postgres:DescribeAccounts", "postgres:DescribeAccountPrivileges"),
 )

@@ -1,15 +1,22 @@
-"""TencentDB for PostgreSQL API (2017-03-12) for one database account: ResetAccountPassword, DescribeAccounts."""
+"""TencentDB for PostgreSQL API (2017-03-12) for one database account: ResetAccountPassword, DescribeAccounts,
+DescribeAccountPrivileges."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from ....ports import AccountState, ResetReceipt
+from ....ports import AccountState, Privileges, ResetReceipt
 from ....provider import ClientConfig
 from ..api import CAM_AUTHENTICATION, TencentApi
 from . import SPEC
 
 VERSION = "2017-03-12"
+DEFAULT_DATABASE = "postgres"
+"""The database a secret without ``dbname`` logs in to: the one whose privileges are compared."""
+CONTAINERS = {"database": (), "schema": ("DatabaseName",), "column": ("DatabaseName", "SchemaName", "TableName")}
+"""What names the object a DatabaseObject of each type sits in; every other type (table, view, sequence, …) sits
+in a schema of a database."""
 
 # DescribeAccounts Status → (words, usable, settling)
 ACCOUNT_STATUS: Mapping[int, tuple[str, bool, bool]] = {
@@ -43,3 +50,29 @@ class TencentPostgresApi(TencentApi):
                 words, usable, settling = ACCOUNT_STATUS.get(status, unknown) if isinstance(status, int) else unknown
                 return AccountState(exists=True, usable=usable, settling=settling, status=words)
         return AccountState(exists=False, usable=False, settling=False, status="absent")
+
+    def privileges(self) -> Privileges:
+        """DescribeAccountPrivileges answers only for the objects named, so it is asked for the database the
+        secret logs in to (``dbname``, else ``postgres``): ``{"database <name>": privileges}``."""
+        asked = {"ObjectType": "database", "ObjectName": self.account.dbname or DEFAULT_DATABASE}
+        params = {
+            "DBInstanceId": self.account.instance_id,
+            "UserName": self.account.username,
+            "DatabaseObjectSet": [asked],
+        }
+        found: dict[str, set[str]] = {}
+        for entry in self.call("DescribeAccountPrivileges", params).get("PrivilegeSet") or []:
+            if isinstance(entry, dict):
+                obj = entry.get("Object")
+                key = object_key(obj if isinstance(obj, dict) and obj.get("ObjectName") else asked)
+                found.setdefault(key, set()).update(str(name) for name in entry.get("PrivilegeSet") or [])
+        return {key: frozenset(names) for key, names in found.items() if names}
+
+
+def object_key(obj: Mapping[str, Any]) -> str:
+    """``<type> <database>.<schema>.<name>``, each part the object's type has (``database app``, ``table
+    app.public.orders``); the Object may leave its containers' names empty."""
+    kind = str(obj.get("ObjectType") or "")
+    containers = CONTAINERS.get(kind, ("DatabaseName", "SchemaName"))
+    parts = [str(obj[part]) for part in containers if obj.get(part)]
+    return f"{kind} {'.'.join([*parts, str(obj.get('ObjectName'))])}"
