@@ -65,8 +65,9 @@ KITS: Mapping[str, ProviderKit] = {
     for kit in (
         ProviderKit(
             "tencentcloud-postgres", on_ring(TencentPostgresEmulator), "ap-guangzhou", "postgres-",
-            "postgres", ("ResetAccountPassword", "DescribeAccounts"), "RequestLimitExceeded",
-            "OperationDenied.CamDeniedError", "ResetAccountPassword", "Password", reports_changes=True,
+            "postgres", ("ResetAccountPassword", "DescribeAccounts", "DescribeAccountPrivileges"),
+            "RequestLimitExceeded", "OperationDenied.CamDeniedError", "ResetAccountPassword", "Password",
+            reports_changes=True,
         ),
         ProviderKit(
             "alibabacloud-rds", on_ring(AlibabaRdsEmulator), "cn-hangzhou", "rm-", "mysql",
@@ -75,7 +76,8 @@ KITS: Mapping[str, ProviderKit] = {
         ),
         ProviderKit(
             "tencentcloud-mysql", on_ring(TencentMysqlEmulator), "ap-guangzhou", "cdb-", "mysql",
-            ("ModifyAccountPassword", "DescribeAsyncRequestInfo", "DescribeAccounts"), "RequestLimitExceeded",
+            ("ModifyAccountPassword", "DescribeAsyncRequestInfo", "DescribeAccounts", "DescribeAccountPrivileges"),
+            "RequestLimitExceeded",
             "OperationDenied.UserHasNoStrategy", "ModifyAccountPassword", "NewPassword", reports_changes=False,
             leftover_codes=("FailedOperation.StatusConflict",),
         ),
@@ -112,6 +114,8 @@ class Account:
     instance_id: str
     username: str
     old_password: str
+    others: dict[str, str] = field(default_factory=dict)
+    """A dual-account secret's other account and its initial password (which the secret does not hold)."""
 
 
 @dataclass
@@ -195,11 +199,19 @@ class LocalCloud:
         if self._moto is not None:
             self._moto.stop()
 
-    def account(self, provider: str, username: str = "app_user", access: str = "default", **keys: Any) -> Account:
+    def account(
+        self,
+        provider: str,
+        username: str = "app_user",
+        access: str = "default",
+        other: str | None = None,
+        **keys: Any,
+    ) -> Account:
         """A fresh instance with one account on ``provider``'s emulator, and a secret naming it (``keys`` are
         added to the secret: ``host``, ``engine``, anything to carry over). ``access``: ``default`` (what the
         environment says), ``keyless`` (the secret names the cloud's role) or ``api-key`` (the secret names the
-        cloud's API key secret)."""
+        cloud's API key secret). ``other``: a second account on the instance, making a dual-account secret
+        (``usernames``) whose ``username`` is the first."""
         kit = KITS[provider]
         cloud = PROVIDERS[provider].cloud.name
         if access == "keyless":
@@ -208,6 +220,11 @@ class LocalCloud:
             keys = {"credentials_secret": self.key_secrets[cloud], **keys}
         instance_id, password = kit.new_instance_id(), "Initial-Passw0rd!" + secrets.token_hex(4)
         self.emulators[provider].add_account(instance_id, username, password)  # type: ignore[attr-defined]
+        others = {}
+        if other is not None:
+            others[other] = "Other-Passw0rd!" + secrets.token_hex(4)
+            self.emulators[provider].add_account(instance_id, other, others[other])  # type: ignore[attr-defined]
+            keys = {"usernames": [username, other], **keys}
         secret_id = f"localcloud/{provider}/{uuid.uuid4().hex[:12]}"
         document = {
             "provider": provider,
@@ -218,17 +235,17 @@ class LocalCloud:
             **keys,
         }
         self.driver.create_secret(secret_id, document)
-        return Account(provider, secret_id, instance_id, username, password)
+        return Account(provider, secret_id, instance_id, username, password, others)
 
-    def password_of(self, account: Account) -> str:
-        """What the provider's emulator holds as the account's password."""
+    def password_of(self, account: Account, username: str | None = None) -> str:
+        """What the provider's emulator holds as the password of the account (or of its ``username``)."""
         password: str = self.emulators[account.provider].password_of(  # type: ignore[attr-defined]
-            account.instance_id, account.username
+            account.instance_id, username or account.username
         )
         return password
 
-    def resets(self, account: Account) -> list[str]:
-        """The passwords every reset of this account carried, in order."""
+    def resets(self, account: Account, username: str | None = None) -> list[str]:
+        """The passwords every reset of this account's instance carried, in order (of ``username`` only, if given)."""
         kit = KITS[account.provider]
         emulator = self.emulators[account.provider]
         with emulator.lock:
@@ -236,7 +253,9 @@ class LocalCloud:
         return [
             c.params[kit.password_param]
             for c in calls
-            if c.action == kit.reset_action and instance_of(c.params) == account.instance_id
+            if c.action == kit.reset_action
+            and instance_of(c.params) == account.instance_id
+            and username in (None, user_of(c.params))
         ]
 
 
@@ -245,4 +264,15 @@ def instance_of(params: Mapping[str, Any]) -> str | None:
     for name in ("DBInstanceId", "InstanceId", "DBClusterId"):
         if isinstance(params.get(name), str):
             return str(params[name])
+    return None
+
+
+def user_of(params: Mapping[str, Any]) -> str | None:
+    """The account a provider call names, whatever the provider calls the parameter (cdb: its first account)."""
+    for name in ("UserName", "AccountName"):
+        if isinstance(params.get(name), str):
+            return str(params[name])
+    accounts = params.get("Accounts")
+    if isinstance(accounts, list) and accounts and isinstance(accounts[0], dict):
+        return str(accounts[0].get("User"))
     return None

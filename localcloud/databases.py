@@ -36,6 +36,9 @@ class AccountAdmin(Protocol):
 
     def set_password(self, name: str, password: str) -> None: ...
 
+    def grant_read(self, name: str) -> None:
+        """Let the account read everything: the same grant for both accounts of a dual-account secret."""
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -69,6 +72,9 @@ class PostgresAdmin:
     def set_password(self, name: str, password: str) -> None:
         self._run(f"ALTER ROLE {pg8000.native.identifier(name)} PASSWORD {pg8000.native.literal(password)}")
 
+    def grant_read(self, name: str) -> None:
+        self._run(f"GRANT pg_read_all_data TO {pg8000.native.identifier(name)}")  # membership of one role
+
 
 class MariaDbAdmin:
     def __init__(self, dsn: str) -> None:
@@ -95,6 +101,9 @@ class MariaDbAdmin:
 
     def set_password(self, name: str, password: str) -> None:
         self._run("ALTER USER %s@'%%' IDENTIFIED BY %s", name, password)
+
+    def grant_read(self, name: str) -> None:
+        self._run("GRANT SELECT ON *.* TO %s@'%%'", name)
 
     def require_tls(self, name: str) -> None:
         self._run("ALTER USER %s@'%%' REQUIRE SSL", name)

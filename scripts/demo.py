@@ -1,6 +1,7 @@
 """`make demo`: a complete local rotation of a secret of every provider in the registry (TencentDB for PostgreSQL
 and for MySQL, ApsaraDB RDS, PolarDB) through the Lambda handler, step by step as Secrets Manager calls it, against
-a local Secrets Manager (moto) and the provider API emulators (localcloud); then one retryable and one fatal
+a local Secrets Manager (moto) and the provider API emulators (localcloud); a dual-account secret rotated twice,
+alternating between its two accounts without resetting the one in use; then one retryable and one fatal
 failure with their classification, and the operator's `cancel` of the rotation they left unfinished. No cloud
 account, no password printed, and no provider API key anywhere: the function reaches each provider keyless, with
 a token the local AWS STS mints for its role, traded at the cloud's STS for temporary credentials.
@@ -138,9 +139,25 @@ def main() -> int:
         say(f"\n{number}. Rotating {account.secret_id} ({account.provider})")
         rotate(cloud, account)
 
+    number = len(accounts) + 1
+    dual = cloud.account("alibabacloud-rds", "app_a", other="app_b", owner="payments-team")
+    say(f"\n{number}. Dual-account rotation of {dual.secret_id}: two accounts, the one in use never reset")
+    for _ in range(2):
+        in_use = driver.value(dual.secret_id)["username"]
+        untouched = cloud.password_of(dual, in_use)
+        driver.rotate(dual.secret_id)
+        current, previous = driver.value(dual.secret_id), driver.value(dual.secret_id, "AWSPREVIOUS")
+        say(f"   rotated: AWSCURRENT is now {current['username']}, AWSPREVIOUS {previous['username']}")
+        check(f"the account in use ({in_use}) was not reset", cloud.password_of(dual, in_use) == untouched)
+        check(
+            "both labelled credentials hold what the provider has",
+            cloud.password_of(dual, current["username"]) == current["password"]
+            and cloud.password_of(dual, previous["username"]) == previous["password"],
+        )
+    check("the rotations alternated a → b → a", driver.value(dual.secret_id)["username"] == "app_a")
+
     account = accounts["tencentcloud-postgres"]
     tencent = cloud.emulators[account.provider]
-    number = len(accounts)
     say(f"\n{number + 1}. A retryable failure: the Tencent emulator throttles every ResetAccountPassword")
     rotation = driver.start_rotation(account.secret_id)
     driver.step(rotation, "createSecret")

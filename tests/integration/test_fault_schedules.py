@@ -44,7 +44,7 @@ from crossrotate.errors import FatalRotationError, RetryableRotationError, Rotat
 from crossrotate.protocol import StepRequest, run_step
 from crossrotate.registry import PROVIDERS
 from localcloud.base import Fault
-from localcloud.cloud import KITS, ROLES, LocalCloud, instance_of
+from localcloud.cloud import KITS, ROLES, LocalCloud, instance_of, user_of
 from localcloud.databases import MariaDbServer, PostgresServer, logs_in
 from localcloud.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
 
@@ -112,7 +112,7 @@ FAULT = st.one_of(
 
 
 @st.composite
-def schedules(draw: st.DrawFn) -> dict[str, Any]:
+def schedules(draw: st.DrawFn, dual: bool = False) -> dict[str, Any]:
     provider = draw(st.sampled_from(sorted(KITS)))
     kit = KITS[provider]
     faults = draw(st.lists(st.tuples(st.sampled_from(kit.calls), FAULT, st.integers(1, 3)), max_size=4))
@@ -130,6 +130,7 @@ def schedules(draw: st.DrawFn) -> dict[str, Any]:
     )
     return {
         "provider": provider,
+        "dual": dual,
         "access": access,
         "faults": faults,
         "sts_faults": sts_faults,
@@ -159,6 +160,14 @@ def test_no_schedule_of_faults_or_operator_actions_loses_a_password_or_misclassi
     Run(world, schedule).play()
 
 
+@settings(PROPERTY, max_examples=300)
+@given(schedule=schedules(dual=True))
+def test_no_schedule_breaks_either_account_of_a_dual_account_secret(world: World, schedule: dict[str, Any]) -> None:
+    """Dual-account mode, after a first clean rotation: AWSCURRENT logs in after every event, AWSPREVIOUS too
+    whenever no rotation is unfinished, and the account in use is never reset while its rotation runs."""
+    Run(world, schedule).play()
+
+
 @pytest.mark.slow
 @settings(PROPERTY, max_examples=3000)
 @given(schedule=schedules())
@@ -178,6 +187,12 @@ class Run:
         self.server = world.servers[self.engine]
         self.instance_id = self.kit.new_instance_id()
         self.username = "u" + secrets.token_hex(6)
+        self.dual = bool(schedule.get("dual"))
+        self.other = "v" + secrets.token_hex(6)
+        """Dual-account mode's second account."""
+        self.in_use: str | None = None
+        """Dual-account mode: the account in use when the schedule's rotation started, which it must not reset."""
+        self.calls_mark = 0
         self.secret_id = unique("property")
         self.problems: list[str] = []
         self.known_passwords: set[str] = set()
@@ -196,10 +211,15 @@ class Run:
             self.emulator.task_seconds = 0.05  # a task left running by a failed step ends soon after
         self.emulator.add_account(self.instance_id, self.username, old_password)
         self.emulator.back_with_database(self.instance_id, self.username, old_password, self.server.admin_dsn)
-        access: dict[str, str] = {}
+        access: dict[str, Any] = {}
+        if self.dual:
+            other_password = "Other-Passw0rd!" + secrets.token_hex(4)
+            self.emulator.add_account(self.instance_id, self.other, other_password)
+            self.emulator.back_with_database(self.instance_id, self.other, other_password, self.server.admin_dsn)
+            access["usernames"] = [self.username, self.other]
         if self.schedule["access"] == "keyless":
             role_arn, identity_provider = ROLES[self.cloud_name]
-            access = {"role_arn": role_arn, "oidc_provider": identity_provider}
+            access.update(role_arn=role_arn, oidc_provider=identity_provider)
             runtime.forget_credentials()  # this run's first provider call exchanges, where its STS faults wait
         for sts in self.sts.values():
             sts.clear_faults()
@@ -219,6 +239,16 @@ class Run:
             },
         )
         self.known_passwords.add(old_password)
+        if self.dual:  # a first rotation without faults: AWSPREVIOUS then holds the other account's password
+            first = self.world.driver.start_rotation(self.secret_id)
+            for name in STEPS:
+                run_step(StepRequest(name, self.secret_id, first.token, None), self.dependencies())
+            self.world.driver.complete(first)
+            self.old_password = self.world.driver.value(self.secret_id)["password"]
+            self.known_passwords.add(self.old_password)
+            self.in_use = self.world.driver.value(self.secret_id)["username"]
+            with self.emulator.lock:
+                self.calls_mark = len(self.emulator.calls)
         rotation = self.world.driver.start_rotation(self.secret_id)
         self.emulator.propagation_delay = self.schedule["propagation"]
         self.emulator.reports_while_applying = self.schedule["reports_while_applying"]
@@ -349,32 +379,44 @@ class Run:
     # -- the invariants ----------------------------------------------------------------------------------------
     def check(self, moment: str) -> None:
         driver, sm = self.world.driver, self.world.driver.sm
-        current = driver.value(self.secret_id)["password"]
-        self.known_passwords.add(current)
+        current = driver.value(self.secret_id)
+        self.known_passwords.add(current["password"])
         pending = None
         for version, stages in driver.versions(self.secret_id).items():
             if "AWSPENDING" in stages and "AWSCURRENT" not in stages:
                 try:
                     value = sm.get_secret_value(SecretId=self.secret_id, VersionId=version)
-                    pending = json.loads(value["SecretString"])["password"]
-                    self.known_passwords.add(pending)
+                    pending = json.loads(value["SecretString"])
+                    self.known_passwords.add(pending["password"])
                 except sm.exceptions.ResourceNotFoundException:
                     pending = None
-        with self.emulator.holding_changes():  # both logins see one state of the database
-            works = logs_in(self.engine, self.server.port, self.username, current) or (
-                pending is not None and logs_in(self.engine, self.server.port, self.username, pending)
-            )
-        if not works:
-            self.problems.append(f"{moment}: no labelled version holds a password the database accepts")
+        with self.emulator.holding_changes():  # the logins see one state of the database
+            if self.dual:
+                self.check_dual(moment, current, pending)
+            elif not (self.logs_in(current) or (pending is not None and self.logs_in(pending))):
+                self.problems.append(f"{moment}: no labelled version holds a password the database accepts")
         with self.emulator.lock:
             calls = list(self.emulator.calls)
-        sent = {
-            c.params[self.kit.password_param]
-            for c in calls
-            if c.action == self.kit.reset_action and instance_of(c.params) == self.instance_id
-        }
-        if not sent <= self.known_passwords:
+        resets = [c for c in calls if c.action == self.kit.reset_action and instance_of(c.params) == self.instance_id]
+        if not {c.params[self.kit.password_param] for c in resets} <= self.known_passwords:
             self.problems.append(f"{moment}: a reset carried a password no labelled version held")
+        if self.in_use is not None:
+            touched = [c for c in calls[self.calls_mark :] if c in resets and user_of(c.params) == self.in_use]
+            if touched:
+                self.problems.append(f"{moment}: the account in use was reset during the rotation")
+
+    def check_dual(self, moment: str, current: dict[str, Any], pending: dict[str, Any] | None) -> None:
+        """AWSCURRENT's account is never touched, so it always logs in; with no rotation unfinished, the account
+        clients used before the last rotation (AWSPREVIOUS) does too."""
+        if not self.logs_in(current):
+            self.problems.append(f"{moment}: AWSCURRENT does not log in")
+        if pending is None:
+            previous = self.world.driver.value(self.secret_id, "AWSPREVIOUS")
+            if not self.logs_in(previous):
+                self.problems.append(f"{moment}: between rotations, AWSPREVIOUS does not log in")
+
+    def logs_in(self, version: dict[str, Any]) -> bool:
+        return logs_in(self.engine, self.server.port, version["username"], version["password"])
 
     # -- the schedule ------------------------------------------------------------------------------------------
     def play(self) -> None:
@@ -390,9 +432,10 @@ class Run:
             driver = self.world.driver
             if driver.value(self.secret_id, "AWSPREVIOUS")["password"] != self.old_password:
                 self.problems.append("AWSPREVIOUS does not hold the old password")
-            if not logs_in(self.engine, self.server.port, self.username, driver.value(self.secret_id)["password"]):
+            if not self.logs_in(driver.value(self.secret_id)):
                 self.problems.append("the completed rotation's AWSCURRENT does not log in")
         else:
+            self.in_use = None  # the next rotation resets the other account, as it should
             self.emulator.clear_faults()
             for sts in self.sts.values():
                 sts.clear_faults()
@@ -432,5 +475,5 @@ class Run:
         self.emulator.settle()
         if driver.value(self.secret_id, "AWSPREVIOUS")["password"] != before:
             self.problems.append("the rotation after the schedule left the wrong AWSPREVIOUS")
-        if not logs_in(self.engine, self.server.port, self.username, driver.value(self.secret_id)["password"]):
+        if not self.logs_in(driver.value(self.secret_id)):
             self.problems.append("the rotation after the schedule left an AWSCURRENT that does not log in")

@@ -20,7 +20,7 @@ VALID: dict[str, Any] = {
 def test_a_valid_secret_keeps_every_key_in_the_next_version() -> None:
     secret = read_secret(json.dumps({**VALID, "host": "db.example", "port": "5432", "custom": [1, 2]}), "secret")
     assert (secret.host, secret.port, secret.engine) == ("db.example", 5432, "postgres")
-    following = json.loads(secret.with_password("N3w-password!"))
+    following = json.loads(secret.next_version("N3w-password!"))
     assert following == {**VALID, "host": "db.example", "port": "5432", "custom": [1, 2], "password": "N3w-password!"}
 
 
@@ -64,3 +64,40 @@ def test_alibaba_instance_ids() -> None:
         "secret",
     )
     assert secret.instance_id == "rm-uf6wjk5xxxxxxx"
+
+
+DUAL = {**VALID, "usernames": ["app_user", "app_user_b"]}
+
+
+def test_a_dual_account_secrets_next_version_names_the_account_not_in_use() -> None:
+    secret = read_secret(json.dumps(DUAL), "secret")
+    following = json.loads(secret.next_version("N3w-password!"))
+    assert (following["username"], following["password"]) == ("app_user_b", "N3w-password!")
+    assert following["usernames"] == DUAL["usernames"]
+    back = json.loads(read_secret(json.dumps(following), "secret").next_version("Th1rd-password!"))
+    assert back["username"] == "app_user"  # a → b → a, from AWSCURRENT alone
+
+
+def test_a_single_account_secret_keeps_its_username() -> None:
+    secret = read_secret(json.dumps(VALID), "secret")
+    assert json.loads(secret.next_version("N3w-password!"))["username"] == "app_user"
+    assert secret.usernames == ()
+
+
+@pytest.mark.parametrize(
+    "usernames",
+    [
+        ["app_user"],  # one name
+        ["app_user", "app_user"],  # duplicates
+        ["other_a", "other_b"],  # not containing username
+        ["app_user", "b", "c"],  # three
+        "app_user,app_user_b",  # wrong type
+        ["app_user", 7],
+        ["app_user", "bad name"],
+    ],
+)
+def test_malformed_usernames_are_bad_input(usernames: object) -> None:
+    with pytest.raises(FatalRotationError) as raised:
+        read_secret(json.dumps({**VALID, "usernames": usernames}), "secret")
+    assert raised.value.code == "InvalidSecret"
+    assert "usernames" in str(raised.value)

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from . import metrics
 from .errors import FatalRotationError, RotationError, own
 from .log import logger
-from .ports import CURRENT, PENDING, PREVIOUS, Login, SecretMetadata, SecretValue
+from .ports import CURRENT, PENDING, PREVIOUS, DatabaseProbe, Login, ProviderApi, SecretMetadata, SecretValue
 from .protocol import LOGIN_BACKOFF, Dependencies, prove_login, set_password, wait_until_usable
 from .registry import read_secret
 from .retry import with_retries
@@ -81,29 +81,77 @@ def start_rotation(secret_id: str, delivery_id: str, deps: Dependencies) -> Outc
 
 
 def verify(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
-    """Well-formed, API key accepted, account usable, and (with host) the current password logs in.
+    """Well-formed, provider access works, account usable, and (with host) the current password logs in. In
+    dual-account mode the other account too, with the same privileges, and AWSPREVIOUS's password for it logs in.
     Transient answers are retried, as the steps retry them."""
     current = _labelled(secret_id, CURRENT, deps)
     if current is None:
         raise own("SecretNotFound", f"{secret_id} does not exist or has no AWSCURRENT version")
-    wait_until_usable(current, deps.providers(current), deps)
-    if not (deps.probe and current.host):
-        return Outcome("verified", "secret, API key and account are good")
-    probe = deps.probe
+    provider = deps.providers(current)
+    wait_until_usable(current, provider, deps)
+    checked = ["secret", "provider access", "account"]
+    if current.usernames:
+        other = current.as_user(current.other_username)
+        other_provider = deps.providers(other)
+        wait_until_usable(other, other_provider, deps)
+        _same_privileges((current, provider), (other, other_provider), deps)
+        checked += ["the other account", "equal privileges"]
+    if deps.probe and current.host:
+        if not _logs_in(current, deps.probe, deps):
+            raise own("CurrentPasswordRejected", f"AWSCURRENT's password does not log in to {current.host}")
+        checked.append("login")
+        previous = _labelled(secret_id, PREVIOUS, deps) if current.usernames else None
+        if previous is not None and previous.account == current.as_user(current.other_username).account:
+            if not _logs_in(previous, deps.probe, deps):
+                raise own(
+                    "PreviousPasswordRejected",
+                    f"AWSPREVIOUS's password for {previous.username} does not log in to {current.host}",
+                )
+            checked.append("AWSPREVIOUS's login")
+    return Outcome("verified", ", ".join(checked) + " are good")
+
+
+def _logs_in(secret: DatabaseSecret, probe: DatabaseProbe, deps: Dependencies) -> bool:
+    """Whether the database accepts ``secret``'s password; transient failures retried, others raised."""
 
     def attempt() -> Login:
-        login = probe.log_in(current)
+        login = probe.log_in(secret)
         if login.failure:
             raise own(login.failure, login.detail)
         return login
 
     login = with_retries(
-        attempt, clock=deps.clock, deadline=deps.deadline, what="database login", provider=current.provider,
+        attempt, clock=deps.clock, deadline=deps.deadline, what="database login", provider=secret.provider,
         backoff=LOGIN_BACKOFF,
     )  # fmt: skip
-    if not login.accepted:
-        raise own("CurrentPasswordRejected", f"AWSCURRENT's password does not log in to {current.host}")
-    return Outcome("verified", "secret, API key, account and login are good")
+    return login.accepted
+
+
+def _same_privileges(
+    first: tuple[DatabaseSecret, ProviderApi], second: tuple[DatabaseSecret, ProviderApi], deps: Dependencies
+) -> None:
+    """The two accounts of a dual-account secret must hold the same privileges, as the provider reports them:
+    clients switch between them at every rotation."""
+    (one, one_api), (two, two_api) = first, second
+    read = {
+        secret.username: with_retries(
+            api.privileges, clock=deps.clock, deadline=deps.deadline, what="privileges", provider=secret.provider
+        )
+        for secret, api in ((one, one_api), (two, two_api))
+    }
+    mine, theirs = read[one.username], read[two.username]
+    differences = []
+    for scope in sorted(set(mine) | set(theirs)):
+        only_one = sorted(mine.get(scope, frozenset()) - theirs.get(scope, frozenset()))
+        only_two = sorted(theirs.get(scope, frozenset()) - mine.get(scope, frozenset()))
+        if only_one or only_two:
+            differences.append(
+                f"{scope}: only {one.username} has {only_one or 'nothing more'}, "
+                f"only {two.username} has {only_two or 'nothing more'}"
+            )
+    if differences:
+        more = f" (and {len(differences) - 5} more)" if len(differences) > 5 else ""
+        raise own("PrivilegesDiffer", "; ".join(differences[:5]) + more)
 
 
 def cancel(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:

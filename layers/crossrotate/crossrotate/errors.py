@@ -177,7 +177,11 @@ TRANSPORT: Mapping[str, Entry] = {
 
 OWN_CODES: Mapping[str, Entry] = {
     "InvalidEvent": (FATAL, "the event is not one the function accepts, or a field is missing or malformed"),
-    "InvalidSecret": (FATAL, "the secret's JSON is malformed or misses a required key"),
+    "InvalidSecret": (
+        FATAL,
+        "the secret's JSON is malformed or misses a required key (a usernames that is not two distinct account "
+        "names including username, too)",
+    ),
     "UnknownProvider": (FATAL, "the secret's provider is not one this version rotates"),
     "InvalidConfiguration": (
         FATAL,
@@ -228,6 +232,16 @@ OWN_CODES: Mapping[str, Entry] = {
         "rotate: another rotation's AWSPENDING version is unfinished; reported, not retried (it would hit the same)",
     ),
     "CurrentPasswordRejected": (FATAL, "verify: the database does not accept AWSCURRENT's password"),
+    "PreviousPasswordRejected": (
+        FATAL,
+        "verify, dual-account: the database does not accept AWSPREVIOUS's password for the other account, which "
+        "clients that read the secret before the last rotation still use",
+    ),
+    "PrivilegesDiffer": (
+        FATAL,
+        "verify, dual-account: the provider reports different privileges for the two accounts; the message names "
+        "what differs. Clients switch account at every rotation, so both must be able to do the same",
+    ),
     "ActionIncomplete": (RETRYABLE, "an action failed retryably for some secrets; the result document lists them"),
     "SecretsManagerClientError": (FATAL, "boto3 could not make the call (e.g. no AWS credentials)"),
     "UnexpectedError": (FATAL, "a defect: an exception nobody classified; the log has its stack"),

@@ -100,14 +100,16 @@ def run_step(request: StepRequest, deps: Dependencies, report: StepReport | None
 
 
 def create_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies, report: StepReport) -> None:
-    """Store a generated password as the pending version, unless it already holds one."""
+    """Store a generated password as the pending version, unless it already holds one. In dual-account mode the
+    pending version names the account AWSCURRENT does not: derived from AWSCURRENT every time, never counted, so
+    a first, an interrupted and a repeated rotation all pick the account not in use."""
     current = deps.store.get_value(request.secret_id, stage=CURRENT)
     document = read_secret(current.secret_string if current else None, "AWSCURRENT")
     report.provider = document.provider
     policy = document.rules.password_policy
     password = policy.generate(policy.length_from(deps.password_length))
     stored = deps.store.put_pending(
-        request.secret_id, request.token, document.with_password(password), request.rotation_token
+        request.secret_id, request.token, document.next_version(password), request.rotation_token
     )
     if not stored:
         logger.info("the pending version already holds a password: keeping it")

@@ -62,13 +62,15 @@ class SecretRules(Protocol):
 
 class DatabaseSecret(NamedTuple):
     """One version of a rotated secret. ``document`` is the whole JSON object, unknown keys included;
-    ``options`` holds the provider's own fields, defaults applied."""
+    ``options`` holds the provider's own fields, defaults applied. ``usernames`` names the two accounts of a
+    dual-account secret (``username`` is the one in use), or is empty."""
 
     provider: str
     region: str
     instance_id: str
     username: str
     password: str
+    usernames: tuple[str, ...]
     credentials_secret: str | None
     role_arn: str | None
     oidc_provider: str | None
@@ -88,9 +90,21 @@ class DatabaseSecret(NamedTuple):
         options = (f"{key}={value}" for key, value in sorted(self.options.items()))
         return (self.provider, self.region, self.instance_id, self.username, *options)
 
-    def with_password(self, password: str) -> str:
-        """The next version's SecretString: this document with only the password changed."""
-        return json.dumps({**self.document, "password": password}, separators=(",", ":"))
+    @property
+    def other_username(self) -> str:
+        """The account a rotation resets: in dual-account mode the one not in use, else the only one."""
+        return next((name for name in self.usernames if name != self.username), self.username)
+
+    def next_version(self, password: str) -> str:
+        """The next version's SecretString: this document with ``password`` for the account a rotation resets
+        (so in dual-account mode, also the other ``username``)."""
+        return json.dumps(
+            {**self.document, "username": self.other_username, "password": password}, separators=(",", ":")
+        )
+
+    def as_user(self, username: str) -> DatabaseSecret:
+        """The same secret seen from one of its accounts (the other one of a dual-account secret)."""
+        return self._replace(username=username)
 
     def __repr__(self) -> str:
         return f"DatabaseSecret({self.provider}, {self.region}, {self.instance_id}, {self.username})"
@@ -105,6 +119,23 @@ def _required(document: Mapping[str, Any], key: str, label: str) -> str:
 
 def _optional(document: Mapping[str, Any], key: str, label: str) -> str | None:
     return None if document.get(key) is None else _required(document, key, label)
+
+
+def _usernames(document: Mapping[str, Any], username: str, label: str) -> tuple[str, ...]:
+    """Dual-account mode's two distinct account names, ``username`` among them; () when the key is absent."""
+    usernames = document.get("usernames")
+    if usernames is None:
+        return ()
+    valid = (
+        isinstance(usernames, list)
+        and len(usernames) == 2
+        and all(isinstance(name, str) and USERNAME.match(name) for name in usernames)
+        and usernames[0] != usernames[1]
+        and username in usernames
+    )
+    if not valid:
+        raise own("InvalidSecret", f"{label}: usernames must be a list of two distinct account names, username one")
+    return tuple(usernames)
 
 
 def _port(document: Mapping[str, Any], label: str) -> int | None:
@@ -154,6 +185,7 @@ def parse_secret(
         raise own("InvalidSecret", f"{label}: instance_id {instance_id[:60]!r} is not a {provider} instance id")
     if not USERNAME.match(username):
         raise own("InvalidSecret", f"{label}: username is not a valid account name")
+    usernames = _usernames(document, username, label)
     role_arn = _optional(document, "role_arn", label)
     if role_arn is not None and not rules.role_arn.match(role_arn):
         raise own("InvalidSecret", f"{label}: role_arn is not a role ARN of {provider}'s cloud")
@@ -172,6 +204,7 @@ def parse_secret(
         instance_id=instance_id,
         username=username,
         password=password,
+        usernames=usernames,
         credentials_secret=_optional(document, "credentials_secret", label),
         role_arn=role_arn,
         oidc_provider=oidc_provider,
