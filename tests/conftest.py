@@ -76,6 +76,22 @@ def cancel(secret_id: str) -> dict[str, Any]:
     return dict(result)
 
 
+def verify(secret_id: str) -> dict[str, Any]:
+    """The verify action on one secret, through the handler. Its one result."""
+    from app import lambda_handler
+
+    (result,) = lambda_handler({"action": "verify", "secret_id": secret_id}, LambdaContext())["results"]
+    return dict(result)
+
+
+@pytest.fixture(scope="module")
+def servers(
+    postgres_server: PostgresServer, mariadb_server: MariaDbServer
+) -> dict[str, PostgresServer | MariaDbServer]:
+    """The real database servers by engine: ``postgres`` (PostgreSQL) and ``mysql`` (MariaDB)."""
+    return {"postgres": postgres_server, "mysql": mariadb_server}
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 

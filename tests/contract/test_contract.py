@@ -15,27 +15,19 @@ import uuid
 from typing import Any
 
 import pytest
-from conftest import VirtualClock
+from conftest import VirtualClock, step
 from documented_codes import DOCUMENTED
 
-from crossrotate import runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
-from crossrotate.protocol import StepRequest, run_step
 from crossrotate.registry import PROVIDERS
 from crossrotate.secret import ENGINES
 from localcloud.cloud import KITS, Account, LocalCloud
 from localcloud.databases import MariaDbServer, PostgresServer, logs_in
-from localcloud.secretsmanager import LambdaContext, Rotation
+from localcloud.secretsmanager import LambdaContext
 
 NAMES = sorted(PROVIDERS)
 ACCESS = ["api-key", "keyless"]
 """How the secrets of a test reach the provider API: an API key secret, or keyless federation."""
-
-
-def step(rotation: Rotation, name: str, clock: VirtualClock) -> None:
-    run_step(
-        StepRequest(name, rotation.secret_id, rotation.token, None), runtime.dependencies(LambdaContext(), clock=clock)
-    )
 
 
 @pytest.mark.parametrize("provider", NAMES)
@@ -143,13 +135,6 @@ def test_a_failed_reset_is_classified_by_the_table_and_changes_no_password(
     assert error.request_id
     assert len(local.resets(account)) == (5 if severity == "retryable" else 1)
     assert local.password_of(account) == account.old_password
-
-
-@pytest.fixture(scope="module")
-def servers(
-    postgres_server: PostgresServer, mariadb_server: MariaDbServer
-) -> dict[str, PostgresServer | MariaDbServer]:
-    return {"postgres": postgres_server, "mysql": mariadb_server}
 
 
 @pytest.mark.parametrize("provider", NAMES)

@@ -11,40 +11,19 @@ import uuid
 from typing import Any
 
 import pytest
-from conftest import VirtualClock
+from conftest import VirtualClock, step, verify
 
-from crossrotate import runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError
-from crossrotate.protocol import StepRequest, run_step
 from crossrotate.registry import PROVIDERS
 from localcloud.cloud import KITS, Account, LocalCloud
 from localcloud.databases import MariaDbServer, PostgresServer, account_admin, logs_in
-from localcloud.secretsmanager import LambdaContext, Rotation
+from localcloud.secretsmanager import LambdaContext
 
 NAMES = sorted(PROVIDERS)
 
 
-def verify(secret_id: str) -> dict[str, Any]:
-    from app import lambda_handler
-
-    (result,) = lambda_handler({"action": "verify", "secret_id": secret_id}, LambdaContext())["results"]
-    return dict(result)
-
-
-def step(rotation: Rotation, name: str, clock: VirtualClock) -> None:
-    deps = runtime.dependencies(LambdaContext(), clock=clock)
-    run_step(StepRequest(name, rotation.secret_id, rotation.token, None), deps)
-
-
 def labelled(local: LocalCloud, account: Account, stage: str) -> dict[str, Any]:
     return dict(local.driver.value(account.secret_id, stage))
-
-
-@pytest.fixture(scope="module")
-def servers(
-    postgres_server: PostgresServer, mariadb_server: MariaDbServer
-) -> dict[str, PostgresServer | MariaDbServer]:
-    return {"postgres": postgres_server, "mysql": mariadb_server}
 
 
 @pytest.mark.parametrize("provider", NAMES)
@@ -102,21 +81,47 @@ def test_the_other_account_is_derived_from_awscurrent_even_when_interrupted(
     assert local.password_of(account, "app_b") == pending["password"]
 
 
+GRANTS: dict[str, tuple[dict[str, list[str]], dict[str, list[str]], str]] = {
+    # provider: (both accounts' grants, app_b's differing grants, what verify must name), in each provider's terms
+    "tencentcloud-postgres": (
+        {"database app": ["CONNECT", "CREATE"]},
+        {"database app": ["CONNECT"]},
+        "database app: only app_a has ['CREATE']",
+    ),
+    "tencentcloud-mysql": (
+        {"database app": ["SELECT", "INSERT"]},
+        {"database app": ["SELECT"], "database audit": ["SELECT"]},
+        "database app: only app_a has ['INSERT']",
+    ),
+    "alibabacloud-rds": (
+        {"database app": ["Custom", "SELECT", "INSERT"]},
+        {"database app": ["Custom", "SELECT"], "database audit": ["ReadOnly"]},
+        "database app: only app_a has ['INSERT']",
+    ),
+    "alibabacloud-polardb": (
+        {"database app": ["ReadWrite"]},
+        {"database app": ["ReadOnly"], "database audit": ["ReadOnly"]},
+        "database app: only app_a has ['ReadWrite'], only app_b has ['ReadOnly']",
+    ),
+}
+
+
 @pytest.mark.parametrize("provider", NAMES)
 def test_verify_checks_the_other_account_and_that_privileges_match(provider: str, local: LocalCloud) -> None:
-    account = local.account(provider, "app_a", other="app_b")
+    account = local.account(provider, "app_a", other="app_b", dbname="app")
     emulator: Any = local.emulators[provider]
-    same = {"database app": ["SELECT", "INSERT"]}
+    same, different, named = GRANTS[provider]
     emulator.grant(account.instance_id, "app_a", same)
     emulator.grant(account.instance_id, "app_b", same)
     result = verify(account.secret_id)
     assert result["outcome"] == "verified"
     assert "equal privileges" in result["message"]
-    emulator.grant(account.instance_id, "app_b", {"database app": ["SELECT"], "database audit": ["SELECT"]})
+    emulator.grant(account.instance_id, "app_b", different)
     result = verify(account.secret_id)
     assert (result["outcome"], result["code"], result["retryable"]) == ("failed", "PrivilegesDiffer", False)
-    assert "database app: only app_a has ['INSERT']" in result["message"]
-    assert "database audit" in result["message"]
+    assert named in result["message"]
+    if "database audit" in different:
+        assert "database audit: only app_b has" in result["message"]
 
 
 @pytest.mark.parametrize("provider", NAMES)

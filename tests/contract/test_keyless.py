@@ -14,14 +14,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from conftest import VirtualClock
+from conftest import VirtualClock, step, verify
 
 from crossrotate import runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError
-from crossrotate.protocol import StepRequest, run_step
 from crossrotate.registry import PROVIDERS
 from localcloud.cloud import FUNCTION_ROLE, ROLES, LocalCloud
-from localcloud.secretsmanager import LambdaContext, Rotation
 
 NAMES = sorted(PROVIDERS)
 EXCHANGE = {"tencentcloud": "AssumeRoleWithWebIdentity", "alibabacloud": "AssumeRoleWithOIDC"}
@@ -41,18 +39,6 @@ def keyless(local: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[Loca
 def exchanges(local: LocalCloud, cloud: str) -> tuple[int, int]:
     """(AWS tokens minted, the cloud's STS exchanges) so far."""
     return len(local.sts["aws"].calls_of("GetWebIdentityToken")), len(local.sts[cloud].calls_of(EXCHANGE[cloud]))
-
-
-def verify(secret_id: str) -> dict[str, Any]:
-    from app import lambda_handler
-
-    (result,) = lambda_handler({"action": "verify", "secret_id": secret_id}, LambdaContext())["results"]
-    return dict(result)
-
-
-def step(rotation: Rotation, name: str, clock: VirtualClock) -> None:
-    deps = runtime.dependencies(LambdaContext(), clock=clock)
-    run_step(StepRequest(name, rotation.secret_id, rotation.token, None), deps)
 
 
 @pytest.mark.parametrize("provider", NAMES)

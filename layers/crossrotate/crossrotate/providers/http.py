@@ -8,12 +8,16 @@ import logging
 import ssl
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 
 from .. import metrics
 from ..errors import RotationError, caused_by, transport_error
+from ..ports import CredentialSource
+
+T = TypeVar("T")
 
 # Keep the transport's DEBUG lines out of a DEBUG root logger: they are noise, and the least of them is a URL.
 for _name in ("httpx", "httpcore"):
@@ -79,3 +83,14 @@ def close_shared_client() -> None:
         if _client is not None:
             _client.close()
             _client = None
+
+
+def renewing(call: Callable[[], T], source: CredentialSource, expired_code: str) -> T:
+    """``call``, made once more with renewed credentials when the provider calls their token expired (keyless
+    credentials; an API key secret's cannot be renewed, so its error stands)."""
+    try:
+        return call()
+    except RotationError as error:
+        if error.code == expired_code and source.renew():
+            return call()
+        raise

@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 
-from ...errors import ErrorTable, RotationError, redact, transport_error
+from ...errors import ErrorTable, redact, transport_error
 from ...ports import AccountState
 from ...provider import ClientConfig
-from ..http import json_body, send
+from ..http import json_body, renewing, send
 from .cloud import CLOUD
 from .signer import TC3Auth
 
@@ -73,12 +73,7 @@ class TencentApi:
 
     def call(self, action: str, params: Mapping[str, Any], sensitive: tuple[str, ...] = ()) -> dict[str, Any]:
         """One API call; returns ``Response`` or raises a classified RotationError."""
-        try:
-            return self._call_once(action, params, sensitive)
-        except RotationError as error:
-            if error.code == CLOUD.expired_session_code and self.source.renew():
-                return self._call_once(action, params, sensitive)
-            raise
+        return renewing(lambda: self._call_once(action, params, sensitive), self.source, CLOUD.expired_session_code)
 
     def _call_once(self, action: str, params: Mapping[str, Any], sensitive: tuple[str, ...]) -> dict[str, Any]:
         credentials = self.source.credentials()
