@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crossrotate import actions, events, runtime
+from crossrotate import actions, events, fleet, runtime
 from crossrotate.log import logger
 from crossrotate.protocol import StepRequest
 
@@ -17,8 +17,10 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any] | None:
             logger.append_keys(secret_id=request.secret_id, step=request.step, version=request.token)
             runtime.observed_step(request, runtime.dependencies(context))
             return None
+        if isinstance(request, fleet.SweepBatch):
+            return fleet.work_batch(request.event, runtime.dependencies(context))
         action = request.action or runtime.scheduled_action()
         logger.append_keys(action=action)
         if isinstance(request, actions.Sweep):
-            return actions.sweep(action, request.delivery_id, runtime.dependencies(context))
+            return fleet.sweep(action, request.delivery_id, runtime.dependencies(context))
         return actions.run_action(request, runtime.dependencies(context))

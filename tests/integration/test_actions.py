@@ -114,7 +114,7 @@ def test_verify_changes_nothing(
         "outcome": "verified",
         "retryable": False,
         "code": None,
-        "message": "secret, API key and account are good",
+        "message": "secret, provider access and account are good",
         "request_id": None,
     }
     assert (driver.versions(tencent_secret.secret_id), driver.value(tencent_secret.secret_id)) == (versions, value)

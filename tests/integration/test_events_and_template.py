@@ -141,8 +141,22 @@ def test_the_policy_names_only_the_actions_the_function_calls(template: dict[str
         "kms:Decrypt",
         "kms:GenerateDataKey",
         "sts:GetWebIdentityToken",
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
     }
     assert not [a for s in statements for a in _actions(s) if "*" in a]
+    # The sweep's planner sends to, and its workers consume, the sweep queue and no other.
+    sqs = [s for s in statements if any(a.startswith("sqs:") for a in _actions(s))]
+    assert {a for s in sqs for a in _actions(s)} == {
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    }
+    assert [s["Resource"] for s in sqs] == [{"GetAtt": "SweepQueue.Arn"}] * len(sqs)
+    assert all(a.startswith("sqs:") for s in sqs for a in _actions(s))
     rotate = next(s for s in statements if s.get("Sid") == "RotateSecretsThatNameThisFunction")
     assert "secretsmanager:resource/AllowRotationLambdaArn" in rotate["Condition"]["StringEquals"]
     everything = [s for s in statements if s["Resource"] == "*"]

@@ -101,11 +101,14 @@ def delivery_problems(
 
 
 def publishers(template: dict[str, Any]) -> list[tuple[str, str, Any]]:
-    """(resource, publisher, topic it sends to) for every alarm action and every rule target."""
+    """(resource, publisher, topic it sends to) for every alarm action (ALARM, OK and INSUFFICIENT_DATA) and every
+    rule target."""
     found = []
     for name, resource in template["Resources"].items():
         if resource["Type"] == "AWS::CloudWatch::Alarm":
-            found += [(name, CLOUDWATCH, action) for action in resource["Properties"]["AlarmActions"]]
+            properties = resource["Properties"]
+            for actions in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+                found += [(name, CLOUDWATCH, action) for action in properties.get(actions, [])]
         if resource["Type"] == "AWS::Events::Rule":
             found += [(name, EVENTBRIDGE, target["Arn"]) for target in resource["Properties"]["Targets"]]
     return found

@@ -108,7 +108,7 @@ def verify(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
                     f"AWSPREVIOUS's password for {previous.username} does not log in to {current.host}",
                 )
             checked.append("AWSPREVIOUS's login")
-    return Outcome("verified", ", ".join(checked) + " are good")
+    return Outcome("verified", f"{', '.join(checked[:-1])} and {checked[-1]} are good")
 
 
 def _logs_in(secret: DatabaseSecret, probe: DatabaseProbe, deps: Dependencies) -> bool:
@@ -144,11 +144,11 @@ def _same_privileges(
     for scope in sorted(set(mine) | set(theirs)):
         only_one = sorted(mine.get(scope, frozenset()) - theirs.get(scope, frozenset()))
         only_two = sorted(theirs.get(scope, frozenset()) - mine.get(scope, frozenset()))
-        if only_one or only_two:
-            differences.append(
-                f"{scope}: only {one.username} has {only_one or 'nothing more'}, "
-                f"only {two.username} has {only_two or 'nothing more'}"
-            )
+        sides = [
+            f"only {name} has {extra}" for name, extra in ((one.username, only_one), (two.username, only_two)) if extra
+        ]
+        if sides:
+            differences.append(f"{scope}: {', '.join(sides)}")
     if differences:
         more = f" (and {len(differences) - 5} more)" if len(differences) > 5 else ""
         raise own("PrivilegesDiffer", "; ".join(differences[:5]) + more)
@@ -231,7 +231,7 @@ def _result(secret_id: str, outcome: str, **fields: Any) -> dict[str, Any]:
     return {"secret_id": secret_id, "outcome": outcome, "retryable": False, "code": None, "request_id": None, **fields}
 
 
-def _run_one(action: str, secret_id: str, delivery_id: str, deps: Dependencies, sweep: bool) -> dict[str, Any]:
+def run_one(action: str, secret_id: str, delivery_id: str, deps: Dependencies, sweep: bool) -> dict[str, Any]:
     budgeted = deps._replace(deadline=min(deps.deadline, deps.clock.monotonic() + SECRET_BUDGET_S))
     logger.append_keys(secret_id=secret_id)
     try:
@@ -264,7 +264,7 @@ def run_action(request: ActionRequest, deps: Dependencies, sweep: bool = False) 
                 for s in request.secret_ids[index:]
             ]
             break
-        results.append(_run_one(request.action, secret_id, delivery_id, deps, sweep))
+        results.append(run_one(request.action, secret_id, delivery_id, deps, sweep))
     counts = {outcome: sum(r["outcome"] == outcome for r in results) for outcome in ("failed", "skipped")}
     document = {
         "action": request.action,

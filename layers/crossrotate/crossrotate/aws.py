@@ -252,3 +252,67 @@ class WebIdentityTokens:
             raise _classified(error, STS_ERRORS) from None
         token: str = response["WebIdentityToken"]
         return token
+
+
+SQS_PROVIDER = "sqs"
+SQS_ERRORS = ErrorTable(
+    provider=SQS_PROVIDER,
+    codes={
+        "AWS.SimpleQueueService.NonExistentQueue": (FATAL, "SWEEP_QUEUE_URL names no queue"),
+        "QueueDoesNotExist": (FATAL, "SWEEP_QUEUE_URL names no queue"),
+        "AccessDenied": (FATAL, "the function's role may not send to the sweep queue"),
+        "AccessDeniedException": (FATAL, "the function's role may not send to the sweep queue"),
+        "InvalidParameterValue": (FATAL, "a message is not valid: a defect"),
+        "InvalidMessageContents": (FATAL, "a message is not valid: a defect"),
+        "BatchRequestTooLong": (FATAL, "a batch is larger than 256 KiB: a defect"),
+        "TooManyEntriesInBatchRequest": (FATAL, "more than 10 entries: a defect"),
+        "KmsAccessDenied": (FATAL, "the queue's KMS key does not let the function encrypt"),
+        "KmsDisabled": (FATAL, "the queue's KMS key is disabled"),
+        "KmsThrottled": (RETRYABLE, "KMS throttled the queue's encryption"),
+        "RequestThrottled": (RETRYABLE, "SQS rate exceeded"),
+        "ThrottlingException": (RETRYABLE, "SQS rate exceeded"),
+        "InternalError": (RETRYABLE, "SQS failed on its side"),
+        "ServiceUnavailable": (RETRYABLE, "SQS is unavailable for now"),
+    },
+    families={},
+)
+ENTRY_ATTEMPTS = 3
+"""Times an entry SQS refused for its own reasons (``SenderFault`` false) is sent again."""
+
+
+class SqsSweepQueue:
+    """:class:`~crossrotate.ports.SweepQueue` over boto3's ``SendMessageBatch``: only the entries SQS refused are
+    sent again, never the batch (which would duplicate the accepted ones). ``AWS_ENDPOINT_URL_SQS`` points it at
+    a local SQS."""
+
+    def __init__(self, queue_url: str, client: Any = None) -> None:
+        self.queue_url = queue_url
+        self._client = client
+        self._lock = threading.Lock()
+
+    def _sqs(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                config = Config(
+                    connect_timeout=3, read_timeout=8, retries={"mode": "standard", "total_max_attempts": 3}
+                )
+                self._client = boto3.client("sqs", config=config)
+            return self._client
+
+    def send_batch(self, bodies: list[str]) -> None:
+        entries = [{"Id": str(number), "MessageBody": body} for number, body in enumerate(bodies)]
+        for _ in range(ENTRY_ATTEMPTS):
+            try:
+                response = self._sqs().send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            except (ClientError, BotoCoreError) as error:
+                raise _classified(error, SQS_ERRORS) from None
+            failed = response.get("Failed") or []
+            if not failed:
+                return
+            sender_faults = [entry for entry in failed if entry.get("SenderFault")]
+            if sender_faults:
+                first = sender_faults[0]
+                raise SQS_ERRORS.error(str(first.get("Code", "InvalidParameterValue")), str(first.get("Message", "")))
+            again = {entry["Id"] for entry in failed}
+            entries = [entry for entry in entries if entry["Id"] in again]
+        raise SQS_ERRORS.error("InternalError", f"{len(entries)} of {len(bodies)} messages were refused three times")

@@ -210,6 +210,11 @@ OWN_CODES: Mapping[str, Entry] = {
         "restored; AWSPENDING stays",
     ),
     "NotReached": (RETRYABLE, "an action's invocation ran out of time before it reached this secret"),
+    "SweepIncomplete": (
+        RETRYABLE,
+        "a sweep's planner ran out of time before it queued every secret; the message says how far it got, and a "
+        "retry queues them all again (safe: a rotate record's token comes from the secret and the sweep)",
+    ),
     "InvalidToken": (FATAL, "the ClientRequestToken is not a version of the secret"),
     "NotPending": (FATAL, "the version is not AWSPENDING, or createSecret has not stored its value"),
     "InvalidPendingPassword": (FATAL, "AWSPENDING holds a password the provider's rules refuse"),

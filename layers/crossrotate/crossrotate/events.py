@@ -6,7 +6,9 @@
   ``execution_id``: Scheduler's ``<aws.scheduler.scheduled-time>``, an event's id, Scheduler's
   ``<aws.scheduler.execution-id>``);
 - a sweep: a bare EventBridge "Scheduled Event" (``source`` ``aws.events``), or ``{"action": "verify" |
-  "rotate", "all": true}``.
+  "rotate", "all": true}``;
+- records from the sweep queue (Lambda's SQS event source mapping): ``{"Records": [{"eventSource": "aws:sqs",
+  …}]}``, each body checked when its record is worked (a bad one fails alone).
 
 The delivery is named by the first of those keys present, in that order: Scheduler gives each retry of a firing
 a new execution id but the same scheduled time, so the scheduled time is what makes a retried firing the same
@@ -20,6 +22,7 @@ from typing import Any
 
 from .actions import ACTIONS, SWEEP_ACTIONS, ActionRequest, Sweep
 from .errors import own
+from .fleet import SweepBatch, is_sweep_batch
 from .protocol import STEPS, StepRequest
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -28,7 +31,7 @@ MAX_ROTATION_TOKEN = 8192
 MAX_SECRETS = 100
 DELIVERY_KEYS = ("scheduled_time", "id", "execution_id")
 
-Request = StepRequest | ActionRequest | Sweep
+Request = StepRequest | ActionRequest | Sweep | SweepBatch
 
 
 def _string(event: dict[str, Any], key: str, limit: int) -> str:
@@ -41,11 +44,13 @@ def _string(event: dict[str, Any], key: str, limit: int) -> str:
 
 
 def parse_event(event: object) -> Request:
-    """One of the three shapes; anything else is a FatalRotationError(InvalidEvent)."""
+    """One of the four shapes; anything else is a FatalRotationError(InvalidEvent)."""
     if not isinstance(event, dict):
         raise own("InvalidEvent", "the event is not a JSON object")
     if "action" in event:
         return _action(event)
+    if is_sweep_batch(event):
+        return SweepBatch(event)
     if event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event":
         return Sweep(action=None, delivery_id=_string(event, "id", 256))
     if "Step" not in event:

@@ -6,6 +6,7 @@
   the alarms watch;
 - ``HandledErrors``: invocations that ended in a classified error, which Lambda counts in its ``Errors`` too:
   ``Errors`` minus this is what the function never saw (timeouts, running out of memory, a crash at start);
+- ``SweepQueued`` / ``SweepSkipped`` by ``Action``: what a sweep's planner queued for the workers, and skipped;
 - ``ProviderCallLatency`` (milliseconds) by ``Provider`` and ``Action``, ``Retries`` by ``Provider`` and
   ``Operation``.
 
@@ -62,3 +63,8 @@ def provider_call(provider: str, action: str, milliseconds: float) -> None:
 
 def retry(provider: str, operation: str) -> None:
     _emit("Retries", 1, MetricUnit.Count, Provider=provider, Operation=operation)
+
+
+def sweep_planned(action: str, queued: int, skipped: int) -> None:
+    _emit("SweepQueued", queued, MetricUnit.Count, Action=action)
+    _emit("SweepSkipped", skipped, MetricUnit.Count, Action=action)

@@ -167,6 +167,14 @@ class CredentialSource(Protocol):
         again fetches new ones (federation); False when it would return the same (an API key secret)."""
 
 
+class SweepQueue(Protocol):
+    """Where a sweep puts one message per secret, for the same function to work through in batches."""
+
+    def send_batch(self, bodies: list[str]) -> None:
+        """Send up to 10 messages in one call; entries the service refused are sent again, and a classified
+        RotationError says when some could not be sent."""
+
+
 class IdentityTokens(Protocol):
     """AWS STS: short-lived OIDC tokens that name this function's role, for the providers' STS to trust."""
 

@@ -28,6 +28,7 @@ from .ports import (
     SecretMetadata,
     SecretStore,
     SecretValue,
+    SweepQueue,
     TaskState,
 )
 from .registry import read_secret
@@ -63,6 +64,8 @@ class Dependencies(NamedTuple):
     """This function's ARN as invoked: a sweep finds the secrets that name it."""
     request_id: str = ""
     """Lambda's request id: an action without a delivery id of its own is idempotent per invocation."""
+    sweep_queue: SweepQueue | None = None
+    """``SWEEP_QUEUE_URL``'s queue: sweeps fan out through it; None runs them inline."""
 
 
 class StepReport:

@@ -31,7 +31,7 @@ from .credentials import (
 )
 from .errors import RotationError, own
 from .log import logger
-from .ports import Clock, CredentialSource, IdentityTokens, ProviderApi, SecretStore
+from .ports import Clock, CredentialSource, IdentityTokens, ProviderApi, SecretStore, SweepQueue
 from .probes import DatabaseLogin
 from .protocol import Dependencies, StepReport, StepRequest, run_step
 from .provider import ClientConfig
@@ -136,6 +136,22 @@ class _LazyTokens:
         return identity_tokens().web_identity_token(audience, duration_seconds)
 
 
+_queues: dict[str, SweepQueue] = {}
+
+
+def sweep_queue(environ: Mapping[str, str]) -> SweepQueue | None:
+    """``SWEEP_QUEUE_URL``'s queue (its SQS client made at the first send), or None: sweeps run inline."""
+    url = environ.get("SWEEP_QUEUE_URL")
+    if not url:
+        return None
+    with _store_lock:
+        if url not in _queues:
+            from .aws import SqsSweepQueue
+
+            _queues[url] = SqsSweepQueue(url)
+        return _queues[url]
+
+
 def forget_credentials() -> None:
     """Drop the process's API keys and federated credentials (a new sandbox's state)."""
     _api_keys.entries.clear()
@@ -174,6 +190,7 @@ def dependencies(
         probe=database_probe(environ),
         function_arn=getattr(context, "invoked_function_arn", ""),
         request_id=getattr(context, "aws_request_id", ""),
+        sweep_queue=sweep_queue(environ),
     )
 
 

@@ -1,0 +1,138 @@
+"""Sweeps over a fleet: with a sweep queue, a sweep only plans, and the same function works the queue in batches.
+
+- :func:`plan_sweep` lists the secrets whose rotation function is this one, skips those whose rotation is off,
+  and queues one message per secret, ``{"action", "secret_id", "sweep"}``, 10 per ``SendMessageBatch``. If the
+  invocation's deadline comes near it stops with ``SweepIncomplete`` (retryable), saying how far it got; a
+  retried sweep queues everything again, which is safe: ``verify`` changes nothing, and a ``rotate`` record's
+  token comes from the secret and the sweep, so the second copy starts nothing.
+- :func:`work_batch` takes the SQS records the event source mapping delivers (Powertools' batch utility): each is
+  one action on one secret. A retryable failure goes back in ``batchItemFailures`` (retried after the visibility
+  timeout, then dead-lettered); a fatal one, a malformed body included, is logged and counted, not retried.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NamedTuple
+
+from . import metrics
+from .actions import SECRET_RESERVE_S, SWEEP_ACTIONS, run_one
+from .actions import sweep as sweep_inline
+from .errors import RotationError, own
+from .log import logger
+from .protocol import Dependencies
+
+BATCH = 10
+"""SendMessageBatch's limit."""
+PLAN_RESERVE_S = 5.0
+"""The planner stops with this much of the invocation left, to report how far it got."""
+MAX_SECRET_ID = 2048
+MAX_SWEEP_ID = 256
+
+
+class SweepBatch(NamedTuple):
+    """Records from the sweep queue, as Lambda's SQS event source mapping delivers them."""
+
+    event: dict[str, Any]
+
+
+def is_sweep_batch(event: dict[str, Any]) -> bool:
+    records = event.get("Records")
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and all(isinstance(record, dict) and record.get("eventSource") == "aws:sqs" for record in records)
+    )
+
+
+def sweep(action: str, delivery_id: str | None, deps: Dependencies) -> dict[str, Any]:
+    """A sweep: planned onto the sweep queue when there is one, else run inline (small fleets, local runs)."""
+    if deps.sweep_queue is None:
+        return sweep_inline(action, delivery_id, deps)
+    return plan_sweep(action, delivery_id or deps.request_id, deps)
+
+
+def plan_sweep(action: str, sweep_id: str, deps: Dependencies) -> dict[str, Any]:
+    """Queue one message per secret this function rotates; skip those whose rotation is off."""
+    if deps.sweep_queue is None:
+        raise own("InvalidConfiguration", "plan_sweep needs SWEEP_QUEUE_URL")
+    listed = deps.store.rotated_by(deps.function_arn)
+    enabled = [secret.arn for secret in listed if secret.rotation_enabled]
+    skipped = len(listed) - len(enabled)
+    queued = 0
+    for start in range(0, len(enabled), BATCH):
+        if deps.clock.monotonic() + PLAN_RESERVE_S > deps.deadline:
+            logger.error("sweep incomplete", extra={"sweep": sweep_id, "queued": queued, "secrets": len(enabled)})
+            raise own(
+                "SweepIncomplete",
+                f"sweep {sweep_id}: the invocation's time ran out after queueing {queued} of {len(enabled)} secrets "
+                f"(up to {enabled[start - 1] if start else 'none'})",
+            )
+        bodies = [
+            json.dumps({"action": action, "secret_id": arn, "sweep": sweep_id}, separators=(",", ":"))
+            for arn in enabled[start : start + BATCH]
+        ]
+        deps.sweep_queue.send_batch(bodies)
+        queued += len(bodies)
+    metrics.sweep_planned(action, queued, skipped)
+    logger.info(
+        "sweep planned", extra={"sweep": sweep_id, "sweep_action": action, "queued": queued, "skipped": skipped}
+    )
+    return {"action": action, "sweep": sweep_id, "queued": queued, "skipped": skipped}
+
+
+class SweepMessage(NamedTuple):
+    action: str
+    secret_id: str
+    sweep: str
+
+
+def parse_message(body: str) -> SweepMessage:
+    """A queued message, validated; anything else is ``InvalidEvent`` (fatal: a redelivery would be as bad)."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        raise own("InvalidEvent", "a sweep message is not JSON") from None
+    if not isinstance(message, dict) or set(message) != {"action", "secret_id", "sweep"}:
+        raise own("InvalidEvent", "a sweep message must be exactly {action, secret_id, sweep}")
+    action, secret_id, sweep = message["action"], message["secret_id"], message["sweep"]
+    if action not in SWEEP_ACTIONS:
+        raise own("InvalidEvent", f"a sweep message's action must be one of {', '.join(SWEEP_ACTIONS)}")
+    for name, value, limit in (("secret_id", secret_id, MAX_SECRET_ID), ("sweep", sweep, MAX_SWEEP_ID)):
+        if not isinstance(value, str) or not 0 < len(value) <= limit:
+            raise own("InvalidEvent", f"a sweep message's {name} must be a string of 1 to {limit} characters")
+    return SweepMessage(action, secret_id, sweep)
+
+
+class RecordFailed(Exception):
+    """Puts a record in ``batchItemFailures``: its failure was retryable."""
+
+
+def work_record(body: str, deps: Dependencies) -> None:
+    """One record: the action on its secret. Raises :class:`RecordFailed` for a retryable failure."""
+    if deps.clock.monotonic() + SECRET_RESERVE_S > deps.deadline:
+        raise RecordFailed("NotReached")  # no time left in this invocation: back to the queue
+    try:
+        message = parse_message(body)
+    except RotationError as error:
+        metrics.classified_failure(error)
+        logger.error("sweep record", extra={"outcome": "failed", **error.log_fields()})
+        return
+    result = run_one(message.action, message.secret_id, message.sweep, deps, sweep=True)
+    fields = {k: result[k] for k in ("outcome", "code", "retryable")}
+    logger.info("sweep record", extra={"sweep": message.sweep, "sweep_action": message.action, **fields})
+    if result["outcome"] == "failed" and result["retryable"]:
+        raise RecordFailed(str(result["code"]))
+
+
+def work_batch(event: dict[str, Any], deps: Dependencies) -> dict[str, Any]:
+    """The records of one delivery; ``{"batchItemFailures": [...]}`` names those to retry."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    def handle(record: SQSRecord) -> None:
+        work_record(record.body, deps)
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    response: dict[str, Any] = dict(process_partial_response(event=event, record_handler=handle, processor=processor))
+    return response
