@@ -29,5 +29,15 @@ import app, crossrotate
 modules = [m.name for m in pkgutil.walk_packages(crossrotate.__path__, "crossrotate.")]
 for name in modules:
     importlib.import_module(name)
-print(f"built function and layer import under Python 3.13 with boto3 only: app and {len(modules)} modules")
+
+class Context:  # what Lambda passes: Powertools reads these
+    function_name, function_version, memory_limit_in_mb = "check", "$LATEST", 256
+    invoked_function_arn, aws_request_id = "arn:aws:lambda:us-east-1:123456789012:function:check", "r"
+    def get_remaining_time_in_millis(self): return 60_000
+
+# What is imported only on first use must be there too: a sweep worker batch (one bad record: no call is made).
+record = {"eventSource": "aws:sqs", "messageId": "m", "receiptHandle": "h", "body": "not json", "attributes": {},
+          "messageAttributes": {}, "md5OfBody": "", "eventSourceARN": "arn:aws:sqs:us-east-1:1:q", "awsRegion": "us-east-1"}
+assert app.lambda_handler({"Records": [record]}, Context()) == {"batchItemFailures": []}
+print(f"built function and layer import under Python 3.13 with boto3 only: app and {len(modules)} modules, and a sweep batch runs")
 '
