@@ -9,7 +9,14 @@ official Tencent and Alibaba SDK clients, installed with their dependencies, in 
 Rotations run every step in a fresh process, or all four in one warm process, against a local Secrets Manager
 (moto), the provider emulators and the STS stand-ins hosted by this process; each runs once with an API key secret
 and once keyless (AWS STS token traded at the cloud's STS), interleaved, so what keyless adds is measured against
-the same rotation in the same run. Timings depend on the machine; nothing in `make test` or CI depends on them.
+the same rotation in the same run.
+
+Fleet sweeps (the "Fleet sweeps" block): the planner over 10,000 secrets against moto's Secrets Manager and SQS,
+in such a sandbox (the handler, given a sweep event), against a floor (the same ListSecrets and SendMessageBatch
+calls from a bare boto3 loop, in the same kind of process), interleaved; its memory; a worker's cost per record
+(a verify, the handler given 10-record batches by the local event source mapping, one warm sandbox); and what a
+sweep of 10,000 takes at the template's concurrency. Timings depend on the machine; nothing in `make test` or CI
+depends on them.
 """
 
 from __future__ import annotations
@@ -24,8 +31,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import uuid
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +59,22 @@ ACCESS = ("api-key", "keyless")
 """How a rotated secret reaches its provider: LocalCloud's ``account(access=…)``."""
 FIRST_USE = re.compile(r"boto3|httpx|crossrotate\.aws|crossrotate\.providers\.\w+\.sts")
 """Modules a step imports when it first needs them; keyless must not pull any of them into the handler's import."""
+
+FLEET = 10_000
+"""Secrets a planner run lists and queues."""
+FLEET_PAIRS = 3
+"""Planner and floor runs, taking turns (A/B/A/B); the figures are medians."""
+WORKER_RECORDS = 500
+SWEEP_ACTION = "verify"
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
+DEFAULT_SWEEP_CONCURRENCY = 4
+"""When the template has no SweepConcurrency parameter (yet)."""
+PROVIDER_LATENCY_S = (0.3, 0.5)
+"""A real provider API call, from a Lambda function in AWS to a Tencent or Alibaba region: what the emulators' few
+milliseconds become."""
+LAYER_BATCH = WORK / "layer-batch"
+BATCH_UTILITIES = "batch data_classes"
+"""What ``fleet.work_batch`` imports of Powertools' utilities (the layer's Makefile keeps only those it names)."""
 
 
 def pinned(requirements: Path, name: str) -> str:
@@ -92,6 +117,20 @@ def version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
 
 
+def build_layer(python: str, directory: Path, *variables: str) -> None:
+    """The layer as `sam build` builds it, into ``directory``; ``variables`` override the Makefile's."""
+    env = {**os.environ, "PATH": f"{Path(python).parent}:{os.environ['PATH']}"}
+    make = [
+        "make",
+        "--silent",
+        "-C",
+        ROOT / "layers" / "crossrotate",
+        "build-LibraryLayer",
+        f"ARTIFACTS_DIR={directory}",
+    ]
+    subprocess.run([*make, *variables], check=True, env=env)
+
+
 def prepare(python: str) -> None:
     """The runtime interpreter (Python 3.13 + boto3), the built layer and the SDKs; each made once. The runtime's
     boto3 follows the pin when the pin moves (a runtime made before would keep measuring the old one), and must
@@ -114,9 +153,7 @@ def prepare(python: str) -> None:
     if not SDK_ARM64.exists():
         platform = ["--platform", "manylinux2014_aarch64", "--python-version", "3.13", "--only-binary=:all:"]
         subprocess.run([RUNTIME / "bin" / "pip", "install", *pip, *platform, "--target", SDK_ARM64, *sdks], check=True)
-    env = {**os.environ, "PATH": f"{Path(python).parent}:{os.environ['PATH']}"}
-    build = ["make", "--silent", "-C", ROOT / "layers" / "crossrotate", "build-LibraryLayer", f"ARTIFACTS_DIR={LAYER}"]
-    subprocess.run(build, check=True, env=env)
+    build_layer(python, LAYER)
 
 
 def zipped_size(directory: Path, leave_out: Callable[[Path], bool] = lambda _: False) -> int:
@@ -233,19 +270,32 @@ class Sandbox:
     peak_rss_mb: float
     secrets_manager_calls: list[list[str]]
     """[operation, SecretId] per call."""
+    handler_cpu_s: float = 0.0
+    """CPU time of the handler calls alone (the process's, not the local cloud's)."""
+    rss_before_mb: float = 0.0
+    """RSS once the handler is imported, before the first event."""
+    heap_peak_mb: float | None = None
+    """With ``--tracemalloc``: the Python heap's peak while the events ran."""
+    calls: dict[str, int] | None = None
+    """Every AWS call, by operation."""
+    responses: list[Any] | None = None
 
 
-def run_sandbox(events: list[dict[str, Any]], env: Mapping[str, str]) -> Sandbox:
+def run_sandbox(
+    events: list[dict[str, Any]], env: Mapping[str, str], arguments: Sequence[str] = (), layer: Path = LAYER
+) -> Sandbox:
     with tempfile.NamedTemporaryFile("r", suffix=".json") as result:
-        subprocess.run(
-            [RUNTIME / "bin" / "python", SANDBOX, result.name],
+        run = subprocess.run(
+            [RUNTIME / "bin" / "python", SANDBOX, result.name, *arguments],
             input=json.dumps(events),
-            env=runtime_env([LAYER / "python", FUNCTION], env),
+            env=runtime_env([layer / "python", FUNCTION], env),
             capture_output=True,
             text=True,
-            check=True,
+            check=False,
             cwd=tempfile.gettempdir(),
         )
+        if run.returncode:
+            raise SystemExit(f"a sandbox failed ({' '.join(arguments) or 'rotation'}):\n{run.stderr[-3000:]}")
         return Sandbox(**json.load(result))
 
 
@@ -447,14 +497,459 @@ def keyless_targets(runs: dict[str, Runs], init: InitImports) -> list[Target]:
     ]
 
 
+@dataclass
+class FunctionSettings:
+    """What template.yaml gives the function."""
+
+    timeout_s: int
+    memory_mb: int
+    sweep_concurrency: int
+    concurrency_in_template: bool
+    """False: the template has no SweepConcurrency parameter, and :data:`DEFAULT_SWEEP_CONCURRENCY` stands in."""
+
+
+def function_settings() -> FunctionSettings:
+    """The rotation function's Timeout and MemorySize (its own, else Globals', else SAM's defaults) and the
+    SweepConcurrency parameter's Default, read from template.yaml as it is now."""
+    import yaml
+
+    class Template(yaml.SafeLoader):
+        """YAML with CloudFormation's short-form functions (``!Ref``…), read as nothing."""
+
+    Template.add_multi_constructor("!", lambda loader, suffix, node: None)
+    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=Template)  # noqa: S506 - a SafeLoader
+    function = next(
+        resource.get("Properties", {})
+        for resource in template["Resources"].values()
+        if resource.get("Type") == "AWS::Serverless::Function"
+        and resource.get("Properties", {}).get("Handler") == "app.lambda_handler"
+    )
+    globals_ = (template.get("Globals") or {}).get("Function") or {}
+    concurrency = (template.get("Parameters") or {}).get("SweepConcurrency", {}).get("Default")
+    return FunctionSettings(
+        timeout_s=int(function.get("Timeout", globals_.get("Timeout", 3))),
+        memory_mb=int(function.get("MemorySize", globals_.get("MemorySize", 128))),
+        sweep_concurrency=int(concurrency) if concurrency is not None else DEFAULT_SWEEP_CONCURRENCY,
+        concurrency_in_template=concurrency is not None,
+    )
+
+
+def enroll(secret_ids: Iterable[str], function_arn: str) -> None:
+    """Make ``function_arn`` each secret's rotation function, with rotation on, and remove the empty AWSPENDING
+    moto leaves when it cannot invoke the function: test_fleet's setup, through moto's backend in this process
+    (the server runs the same model code behind its API), not three HTTP calls per secret."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    from localcloud.secretsmanager import ACCOUNT, REGION
+
+    backend = secretsmanager_backends[ACCOUNT][REGION]
+    for secret_id in secret_ids:
+        started = backend.rotate_secret(
+            secret_id, rotation_lambda_arn=function_arn, rotation_rules={"AutomaticallyAfterDays": 30}
+        )
+        backend.update_secret_version_stage(secret_id, "AWSPENDING", json.loads(started)["VersionId"], None)
+
+
+def make_fleet(size: int, function_arn: str) -> None:
+    """``size`` secrets shaped as LocalCloud's (a provider, an instance, an account), rotated by ``function_arn``;
+    made in moto's backend (0.5 ms a secret instead of about 10 ms through the API), then checked through it."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    from crossrotate.registry import PROVIDERS
+    from localcloud.cloud import KITS
+    from localcloud.secretsmanager import ACCOUNT, REGION, client
+
+    backend = secretsmanager_backends[ACCOUNT][REGION]
+    names = []
+    for number in range(size):
+        provider = list(PROVIDERS)[number % len(PROVIDERS)]
+        kit = KITS[provider]
+        document = {
+            "provider": provider,
+            "region": kit.region,
+            "instance_id": kit.new_instance_id(),
+            "username": "app_user",
+            "password": "Initial-Passw0rd!" + uuid.uuid4().hex[:8],
+        }
+        names.append(f"localcloud/{provider}/{uuid.uuid4().hex[:12]}")
+        backend.create_secret(names[-1], json.dumps(document), None, None, None, None, None, [], False)
+    enroll(names, function_arn)
+    described = client().describe_secret(SecretId=names[-1])
+    stages = [stage for stages in described["VersionIdsToStages"].values() for stage in stages]
+    if not (described.get("RotationEnabled") and described.get("RotationLambdaARN") == function_arn) or (
+        "AWSPENDING" in stages
+    ):
+        raise SystemExit(f"the fleet's secrets are not set up as a rotated secret: {described}")
+
+
+def queued(url: str) -> int:
+    from localcloud.sqs import sqs_client
+
+    attributes = sqs_client().get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+@contextmanager
+def sqs_counts_in_constant_time() -> Iterator[None]:
+    """moto's SendMessage reads its queue's attributes for every message, and those count the queue's messages
+    three times over (visible, delayed, in flight), each test a clock reading: 10,000 messages into one queue is
+    quadratic, minutes of the server's time (a planner's deadline passed after about 2,400 messages). A planner's
+    queue is only sent to (nothing received, nothing delayed): every message is visible, none delayed or in
+    flight, so the counts are its length and zero, which is what they say while this lasts. The workers'
+    queues, which are received from, are counted by moto's own code."""
+    from moto.sqs.models import Queue
+
+    counts = ("approximate_number_of_messages", "approximate_number_of_messages_delayed")
+    counts += ("approximate_number_of_messages_not_visible",)
+    saved = {name: Queue.__dict__[name] for name in counts}
+    Queue.approximate_number_of_messages = property(lambda queue: len(queue._messages))
+    Queue.approximate_number_of_messages_delayed = property(lambda queue: 0)
+    Queue.approximate_number_of_messages_not_visible = property(lambda queue: 0)
+    try:
+        yield
+    finally:
+        for name, count in saved.items():
+            setattr(Queue, name, count)
+
+
+def plan_once(env: Mapping[str, str], settings: FunctionSettings, size: int, floor: bool, *extra: str) -> Sandbox:
+    """One planner run (the handler given a sweep event) or the floor's, in a fresh sandbox, into a fresh queue,
+    checked: ``size`` messages queued."""
+    from localcloud.sqs import sqs_client
+
+    sqs, sweep_id = sqs_client(), f"bench-{uuid.uuid4().hex[:12]}"
+    url = sqs.create_queue(QueueName=sweep_id)["QueueUrl"]
+    arguments = ["--function-arn", FUNCTION_ARN.format("crossrotate-fleet"), "--remaining-ms"]
+    arguments += [str(settings.timeout_s * 1000), *(["--floor", sweep_id] if floor else []), *extra]
+    try:
+        events = [] if floor else [{"action": SWEEP_ACTION, "all": True, "id": sweep_id}]
+        run = run_sandbox(events, {**env, "SWEEP_QUEUE_URL": url}, arguments)
+        if queued(url) != size or not run.responses or run.responses[0]["queued"] != size:
+            raise SystemExit(f"{'the floor' if floor else 'the planner'} queued {queued(url)} of {size} messages")
+        return run
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+
+
+@dataclass
+class Planning:
+    planner: list[Sandbox]
+    floor: list[Sandbox]
+    traced: dict[str, Sandbox]
+    """One more run of each with ``--tracemalloc`` (not timed)."""
+
+    @staticmethod
+    def median_of(runs: list[Sandbox], field: str = "handler_s") -> float:
+        return float(statistics.median(getattr(run, field) for run in runs))
+
+
+def planning(env: Mapping[str, str], settings: FunctionSettings, size: int) -> Planning:
+    """:data:`FLEET_PAIRS` planner and floor runs, taking turns, then one traced run of each."""
+    runs: dict[bool, list[Sandbox]] = {False: [], True: []}
+    with sqs_counts_in_constant_time():
+        for _ in range(FLEET_PAIRS):
+            for floor in (False, True):
+                runs[floor].append(plan_once(env, settings, size, floor))
+        traced = {
+            name: plan_once(env, settings, size, floor, "--tracemalloc")
+            for name, floor in (("planner", False), ("floor", True))
+        }
+    return Planning(runs[False], runs[True], traced)
+
+
+class WarmSandbox:
+    """One sandbox invoked again and again, as the event source mapping's invocations reach a warm function."""
+
+    def __init__(self, env: Mapping[str, str], arguments: Sequence[str], layer: Path) -> None:
+        self.result = tempfile.NamedTemporaryFile("r", suffix=".json")  # noqa: SIM115 - closed in finish()
+        self.log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed in finish()
+        self.process = subprocess.Popen(
+            [RUNTIME / "bin" / "python", SANDBOX, self.result.name, "--serve", *arguments],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            env=runtime_env([layer / "python", FUNCTION], env),
+            text=True,
+            cwd=tempfile.gettempdir(),
+        )
+        self.invocations: list[tuple[float, int]] = []
+        """(handler seconds, records) per invocation."""
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(json.dumps(event) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            self.log.seek(0)
+            raise SystemExit(f"the worker sandbox failed:\n{self.log.read()[-3000:]}")
+        reply = json.loads(line)
+        self.invocations.append((reply["handler_s"], len(event["Records"])))
+        return reply["response"]
+
+    def finish(self) -> tuple[Sandbox, list[dict[str, Any]]]:
+        """The sandbox's own figures and the function's log lines."""
+        assert self.process.stdin
+        self.process.stdin.close()
+        self.process.wait()
+        self.log.seek(0)
+        lines = [json.loads(line) for line in self.log if line.startswith("{")]
+        sandbox = Sandbox(**json.load(self.result))
+        self.result.close()
+        self.log.close()
+        return sandbox, lines
+
+
+def batch_utility_missing(layer: Path) -> bool:
+    """Whether the layer lacks what ``fleet.work_batch`` imports, in a runtime process."""
+    program = "import aws_lambda_powertools.utilities.batch, aws_lambda_powertools.utilities.data_classes.sqs_event"
+    run = subprocess.run(
+        [RUNTIME / "bin" / "python", "-c", program],
+        env=runtime_env([layer / "python", FUNCTION]),
+        capture_output=True,
+        cwd=tempfile.gettempdir(),
+    )
+    return run.returncode != 0
+
+
+@dataclass
+class Working:
+    per_record_s: list[float]
+    """Per invocation: its handler time over its records."""
+    records: int
+    invocations: int
+    total_s: float
+    provider_calls: int
+    aws_calls: dict[str, int]
+    peak_rss_mb: float
+    layer: str
+    """Which layer the worker ran on."""
+
+    @property
+    def median_s(self) -> float:
+        return float(statistics.median(self.per_record_s))
+
+    @property
+    def mean_s(self) -> float:
+        return self.total_s / self.records
+
+
+def working(cloud: Any, env: Mapping[str, str], settings: FunctionSettings, layer: Path, layer_name: str) -> Working:
+    """:data:`WORKER_RECORDS` secrets (the registry's providers in turn, each an account on its emulator), planned
+    by the handler onto a sweep queue, then delivered to one warm sandbox by the local event source mapping, 10
+    records an invocation, until the queue is empty; every record must come out verified."""
+    from crossrotate.registry import PROVIDERS
+    from localcloud.sqs import EventSourceMapping, SweepQueues
+
+    function_arn = FUNCTION_ARN.format("crossrotate-workers")
+    providers = list(PROVIDERS)
+    accounts = [cloud.account(providers[number % len(providers)]) for number in range(WORKER_RECORDS)]
+    enroll([account.secret_id for account in accounts], function_arn)
+    queues = SweepQueues.create()
+    env = {**env, "SWEEP_QUEUE_URL": queues.url}
+    arguments = ["--function-arn", function_arn, "--remaining-ms", str(settings.timeout_s * 1000)]
+    run_sandbox([{"action": SWEEP_ACTION, "all": True, "id": "bench-workers"}], env, arguments, layer)
+    if queued(queues.url) != WORKER_RECORDS:
+        raise SystemExit(f"the planner queued {queued(queues.url)} of {WORKER_RECORDS} records")
+    provider_before = sum(len(emulator.calls) for emulator in cloud.emulators.values())
+    worker = WarmSandbox(env, arguments, layer)
+    mapping = EventSourceMapping(queues, worker.invoke)
+    delivered = mapping.drain()
+    sandbox, lines = worker.finish()
+    verified = sum(line.get("message") == "sweep record" and line.get("outcome") == "verified" for line in lines)
+    if delivered != WORKER_RECORDS or verified != WORKER_RECORDS or mapping.failures:
+        raise SystemExit(
+            f"workers: {delivered} delivered, {verified} verified of {WORKER_RECORDS}, "
+            f"{len(mapping.failures)} in batchItemFailures"
+        )
+    return Working(
+        per_record_s=[seconds / records for seconds, records in worker.invocations],
+        records=delivered,
+        invocations=len(worker.invocations),
+        total_s=sum(seconds for seconds, _ in worker.invocations),
+        provider_calls=sum(len(emulator.calls) for emulator in cloud.emulators.values()) - provider_before,
+        aws_calls=sandbox.calls or {},
+        peak_rss_mb=sandbox.peak_rss_mb,
+        layer=layer_name,
+    )
+
+
+@dataclass
+class FleetFigures:
+    settings: FunctionSettings
+    size: int
+    plan: Planning
+    work: Working
+    batch_missing: bool
+    """The built layer lacks Powertools' batch utility: the worker ran on a layer built with it."""
+
+
+def fleet(python: str, size: int) -> FleetFigures:
+    """The fleet measurements, against a local cloud of their own (moto serving Secrets Manager and SQS)."""
+    from localcloud.cloud import LocalCloud
+
+    settings = function_settings()
+    batch_missing = batch_utility_missing(LAYER)
+    layer, layer_name = LAYER, "the built layer"
+    if batch_missing:
+        kept = f"POWERTOOLS_UTILITIES_KEPT=__init__.py jmespath_utils typing {BATCH_UTILITIES}"
+        build_layer(python, LAYER_BATCH, kept)
+        layer, layer_name = LAYER_BATCH, f"the layer built keeping Powertools' {BATCH_UTILITIES.replace(' ', ' and ')}"
+    cloud = LocalCloud().start()
+    try:
+        env = {**cloud.env, "AWS_ENDPOINT_URL_SQS": cloud.env["AWS_ENDPOINT_URL_SECRETS_MANAGER"]}
+        print(f"fleet: {size:,} secrets, {FLEET_PAIRS} planner/floor pairs ...", flush=True)
+        make_fleet(size, FUNCTION_ARN.format("crossrotate-fleet"))
+        plan = planning(env, settings, size)
+        print(f"fleet: {WORKER_RECORDS} records through the workers ({layer_name}) ...", flush=True)
+        work = working(cloud, env, settings, layer, layer_name)
+    finally:
+        cloud.stop()
+    return FleetFigures(settings, size, plan, work, batch_missing)
+
+
+def seconds(value: float) -> str:
+    return f"{value:.1f} s" if value >= 10 else f"{value:.2f} s"
+
+
+def spread(runs: list[Sandbox]) -> str:
+    return "runs " + " / ".join(seconds(run.handler_s) for run in runs)
+
+
+def fleet_tables(figures: FleetFigures) -> tuple[str, list[Target]]:
+    """The "Fleet sweeps" block and its targets."""
+    settings, plan, work, size = figures.settings, figures.plan, figures.work, figures.size
+    planner_s, floor_s = plan.median_of(plan.planner), plan.median_of(plan.floor)
+    planner_cpu, floor_cpu = plan.median_of(plan.planner, "handler_cpu_s"), plan.median_of(plan.floor, "handler_cpu_s")
+    ratio = planner_s / floor_s
+    calls = plan.planner[0].calls or {}
+    same_calls = all(
+        {op: n for op, n in (run.calls or {}).items() if op in ("ListSecrets", "SendMessageBatch")}
+        == {op: n for op, n in (plan.floor[0].calls or {}).items() if op in ("ListSecrets", "SendMessageBatch")}
+        for run in plan.planner + plan.floor
+    )
+    planner_calls = (
+        f"{calls.get('ListSecrets', 0):,} ListSecrets + {calls.get('SendMessageBatch', 0):,} SendMessageBatch"
+    )
+    other = {op: n for op, n in calls.items() if op not in ("ListSecrets", "SendMessageBatch")}
+    peak = max(run.peak_rss_mb for run in plan.planner)
+    growth = statistics.median(run.peak_rss_mb - run.rss_before_mb for run in plan.planner)
+    floor_growth = statistics.median(run.peak_rss_mb - run.rss_before_mb for run in plan.floor)
+    heap, floor_heap = plan.traced["planner"].heap_peak_mb or 0.0, plan.traced["floor"].heap_peak_mb or 0.0
+    concurrency = settings.sweep_concurrency
+    where = (
+        "the template's default"
+        if settings.concurrency_in_template
+        else f"no SweepConcurrency in the template: {DEFAULT_SWEEP_CONCURRENCY} assumed"
+    )
+    provider_per_record = work.provider_calls / work.records
+    aws_per_record = {op: n / work.records for op, n in sorted(work.aws_calls.items())}
+    sweep_s = planner_s + FLEET * work.median_s / concurrency
+    real = [
+        planner_s + FLEET * (work.median_s + provider_per_record * latency) / concurrency
+        for latency in PROVIDER_LATENCY_S
+    ]
+    list_s, send_s = (
+        statistics.median(run.responses[0][phase] for run in plan.floor if run.responses)
+        for phase in ("list_s", "send_s")
+    )
+    rows = [
+        (
+            f"planner, {size:,} secrets (the handler given a sweep event, fresh sandbox; median of {FLEET_PAIRS})",
+            f"{seconds(planner_s)} wall ({spread(plan.planner)}), {seconds(planner_cpu)} CPU; {planner_calls}"
+            + (f", {calls_text(other)}" if other else ""),
+        ),
+        (
+            "floor: the same calls from a bare boto3 loop (same kind of sandbox, interleaved)",
+            f"{seconds(floor_s)} wall ({spread(plan.floor)}), {seconds(floor_cpu)} CPU; "
+            f"listing {seconds(list_s)}, sending {seconds(send_s)}",
+        ),
+        (
+            "planner's memory: peak RSS of its sandbox (growth while planning); Python heap peak (tracemalloc)",
+            f"{peak:.0f} MB (+{growth:.0f} MB; floor +{floor_growth:.0f} MB); "
+            f"{heap:.1f} MB (floor {floor_heap:.1f} MB)",
+        ),
+        (
+            f"worker, per record: a {SWEEP_ACTION} in a 10-record batch ({work.records} records, "
+            f"{work.invocations} invocations of one warm sandbox; {work.layer})",
+            f"{work.median_s * 1000:.1f} ms median (mean {work.mean_s * 1000:.1f} ms); "
+            + ", ".join(f"{n:.3g} {op}" for op, n in aws_per_record.items())
+            + f", {provider_per_record:.3g} provider calls a record; peak RSS {work.peak_rss_mb:.0f} MB",
+        ),
+        (
+            f"a {FLEET:,}-secret {SWEEP_ACTION} sweep at SweepConcurrency {concurrency} ({where}): "
+            f"planner + {FLEET:,} x per record / {concurrency}",
+            f"{seconds(sweep_s)} against the local cloud",
+        ),
+        (
+            f"… with real providers ({' to '.join(f'{latency:g}' for latency in PROVIDER_LATENCY_S)} s a call, "
+            f"{provider_per_record:.3g} calls a record)",
+            " to ".join(f"{value / 60:.0f}" for value in real) + " min",
+        ),
+    ]
+    half = settings.timeout_s / 2
+    targets = [
+        Target("fleet: planner vs floor (wall, median)", f"{ratio:.2f}x", "≤ 1.3x", ratio <= 1.3),
+        Target(
+            f"fleet: planning {size:,} secrets vs the function's timeout ({settings.timeout_s} s)",
+            seconds(planner_s),
+            f"≤ {seconds(half)} (half)",
+            planner_s <= half,
+        ),
+        Target("fleet: planner's calls = the floor's", planner_calls, "the same in every run", same_calls),
+        Target(
+            "fleet: planner's peak RSS vs the function's memory",
+            f"{peak:.0f} MB",
+            f"< {settings.memory_mb} MB",
+            peak < settings.memory_mb,
+        ),
+        Target(
+            "fleet: the built layer has what work_batch imports (Powertools' batch, data_classes)",
+            "missing: workers measured on a layer that keeps them" if figures.batch_missing else "yes",
+            "yes",
+            not figures.batch_missing,
+        ),
+    ]
+    table = "\n".join(
+        [
+            "| measured (fleet sweeps) | figure |",
+            "|---|---|",
+            *(f"| {what} | {figure} |" for what, figure in rows),
+            "",
+            "| target | figure | goal | met |",
+            "|---|---|---|---|",
+            *(f"| {t.what} | {t.figure} | {t.goal} | {'yes' if t.met else '**no**'} |" for t in targets),
+        ]
+    )
+    return table, targets
+
+
+def write_block(name: str, table: str) -> None:
+    """Replace the ``<!-- {name}:start -->`` … ``<!-- {name}:end -->`` block of docs/performance.md."""
+    page = ROOT / "docs" / "performance.md"
+    text = page.read_text()
+    pattern = rf"<!-- {name}:start -->.*<!-- {name}:end -->"
+    if not re.search(pattern, text, flags=re.S):
+        raise SystemExit(f"docs/performance.md has no {name} block")
+    block = f"<!-- {name}:start -->\n{table}\n<!-- {name}:end -->"
+    page.write_text(re.sub(pattern, lambda _: block, text, flags=re.S))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write the tables into docs/performance.md")
+    parser.add_argument("--fleet-only", action="store_true", help="only the fleet measurements (and their block)")
+    parser.add_argument("--fleet-size", type=int, default=FLEET, help="secrets a planner run lists (to try it out)")
     arguments = parser.parse_args()
+    if arguments.write and arguments.fleet_size != FLEET:
+        parser.error(f"--write measures {FLEET:,} secrets")
 
     python = python313()
     print("preparing: Python 3.13 runtime with boto3, the built layer, the official SDKs ...", flush=True)
     prepare(python)
+    if arguments.fleet_only:
+        return report([("bench:fleet", *fleet_tables(fleet(python, arguments.fleet_size)))], arguments.write)
     boto3_version, botocore_version, _ = runtime_boto3()
     print(f"cold init: {INIT_RUNS} fresh processes per variant, {IMPORT_TRACES} traced ...", flush=True)
     init = cold_init()
@@ -555,15 +1050,21 @@ def main() -> int:
             *(f"| {t.what} | {t.figure} | {t.goal} | {'yes' if t.met else '**no**'} |" for t in targets),
         ]
     )
-    print()
-    print(table)
-    if arguments.write:
-        page = ROOT / "docs" / "performance.md"
-        text = page.read_text()
-        block = f"<!-- bench:start -->\n{table}\n<!-- bench:end -->"
-        page.write_text(re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", lambda _: block, text, flags=re.S))
+    blocks = [("bench", table, targets)]
+    blocks.append(("bench:fleet", *fleet_tables(fleet(python, arguments.fleet_size))))  # last: its secrets stay in moto
+    return report(blocks, arguments.write)
+
+
+def report(blocks: list[tuple[str, str, list[Target]]], write: bool) -> int:
+    """Print each block's table (and write it into its block of docs/performance.md); 1 when a target is missed."""
+    for name, table, _ in blocks:
+        print({"bench:fleet": "\nFleet sweeps:\n"}.get(name, ""))
+        print(table)
+        if write:
+            write_block(name, table)
+    if write:
         print("\nwritten to docs/performance.md")
-    missed = [t.what for t in targets if not t.met]
+    missed = [target.what for _, _, targets in blocks for target in targets if not target.met]
     print(f"\n{'all targets met' if not missed else 'missed: ' + ', '.join(missed)}")
     return 1 if missed else 0
 
