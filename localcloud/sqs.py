@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,3 +115,28 @@ class EventSourceMapping:
             "eventSourceARN": self.queues.arn,
             "awsRegion": REGION,
         }
+
+
+@contextmanager
+def sqs_counts_in_constant_time() -> Iterator[None]:
+    """moto's SendMessage reads its queue's attributes for every message, and those count the queue's messages
+    three times over (visible, delayed, in flight), each test a clock reading: 10,000 messages into one queue is
+    quadratic, minutes of the server's time (a planner's deadline passed after about 2,400 messages). A planner's
+    queue is only sent to (nothing received, nothing delayed): every message is visible, none delayed or in
+    flight, so the counts are its length and zero, which is what they say while this lasts. Hold it only while a
+    planner sends: queues that are received from are counted by moto's own code."""
+    from moto.sqs.models import Queue
+
+    replacements: dict[str, property] = {
+        "approximate_number_of_messages": property(lambda queue: len(queue._messages)),
+        "approximate_number_of_messages_delayed": property(lambda queue: 0),
+        "approximate_number_of_messages_not_visible": property(lambda queue: 0),
+    }
+    saved = {name: Queue.__dict__[name] for name in replacements}
+    for name, replacement in replacements.items():
+        setattr(Queue, name, replacement)
+    try:
+        yield
+    finally:
+        for name, count in saved.items():
+            setattr(Queue, name, count)

@@ -33,8 +33,7 @@ import sys
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -589,29 +588,6 @@ def queued(url: str) -> int:
     return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
-@contextmanager
-def sqs_counts_in_constant_time() -> Iterator[None]:
-    """moto's SendMessage reads its queue's attributes for every message, and those count the queue's messages
-    three times over (visible, delayed, in flight), each test a clock reading: 10,000 messages into one queue is
-    quadratic, minutes of the server's time (a planner's deadline passed after about 2,400 messages). A planner's
-    queue is only sent to (nothing received, nothing delayed): every message is visible, none delayed or in
-    flight, so the counts are its length and zero, which is what they say while this lasts. The workers'
-    queues, which are received from, are counted by moto's own code."""
-    from moto.sqs.models import Queue
-
-    counts = ("approximate_number_of_messages", "approximate_number_of_messages_delayed")
-    counts += ("approximate_number_of_messages_not_visible",)
-    saved = {name: Queue.__dict__[name] for name in counts}
-    Queue.approximate_number_of_messages = property(lambda queue: len(queue._messages))
-    Queue.approximate_number_of_messages_delayed = property(lambda queue: 0)
-    Queue.approximate_number_of_messages_not_visible = property(lambda queue: 0)
-    try:
-        yield
-    finally:
-        for name, count in saved.items():
-            setattr(Queue, name, count)
-
-
 def plan_once(env: Mapping[str, str], settings: FunctionSettings, size: int, floor: bool, *extra: str) -> Sandbox:
     """One planner run (the handler given a sweep event) or the floor's, in a fresh sandbox, into a fresh queue,
     checked: ``size`` messages queued."""
@@ -645,6 +621,8 @@ class Planning:
 
 def planning(env: Mapping[str, str], settings: FunctionSettings, size: int) -> Planning:
     """:data:`FLEET_PAIRS` planner and floor runs, taking turns, then one traced run of each."""
+    from localcloud.sqs import sqs_counts_in_constant_time
+
     runs: dict[bool, list[Sandbox]] = {False: [], True: []}
     with sqs_counts_in_constant_time():
         for _ in range(FLEET_PAIRS):
