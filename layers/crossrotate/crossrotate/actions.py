@@ -257,7 +257,7 @@ def run_action(request: ActionRequest, deps: Dependencies, sweep: bool = False) 
     delivery_id = request.delivery_id or deps.request_id
     results = []
     for index, secret_id in enumerate(request.secret_ids):
-        if deps.clock.monotonic() + SECRET_RESERVE_S > deps.deadline:
+        if deps.too_late_for(SECRET_RESERVE_S):
             not_reached = "the invocation ran out of time before this secret"
             results += [
                 _result(s, "failed", retryable=True, code="NotReached", message=not_reached)

@@ -101,12 +101,10 @@ class TemporaryCredentials:
 
     def fresh(self, role: Role, now: float) -> ApiCredentials | None:
         held = self.entries.get(role)
-        if held is not None and (held.expires_at or 0) - now > REFRESH_BEFORE_S:
-            return held
-        return None
+        return held if held is not None and _worth_keeping(held, now) else None
 
     def keep(self, role: Role, credentials: ApiCredentials, now: float) -> None:
-        if (credentials.expires_at or 0) - now > REFRESH_BEFORE_S:
+        if _worth_keeping(credentials, now):
             self.entries[role] = credentials
 
     def forget(self, role: Role, credentials: ApiCredentials) -> None:
@@ -115,6 +113,11 @@ class TemporaryCredentials:
 
     def clear(self) -> None:
         self.entries.clear()
+
+
+def _worth_keeping(credentials: ApiCredentials, now: float) -> bool:
+    """More than :data:`REFRESH_BEFORE_S` left before they expire."""
+    return (credentials.expires_at or 0) - now > REFRESH_BEFORE_S
 
 
 class Federation(NamedTuple):

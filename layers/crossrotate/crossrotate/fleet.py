@@ -61,7 +61,7 @@ def plan_sweep(action: str, sweep_id: str, deps: Dependencies) -> dict[str, Any]
     skipped = len(listed) - len(enabled)
     queued = 0
     for start in range(0, len(enabled), BATCH):
-        if deps.clock.monotonic() + PLAN_RESERVE_S > deps.deadline:
+        if deps.too_late_for(PLAN_RESERVE_S):
             logger.error("sweep incomplete", extra={"sweep": sweep_id, "queued": queued, "secrets": len(enabled)})
             raise own(
                 "SweepIncomplete",
@@ -110,7 +110,7 @@ class RecordFailed(Exception):
 
 def work_record(body: str, deps: Dependencies) -> None:
     """One record: the action on its secret. Raises :class:`RecordFailed` for a retryable failure."""
-    if deps.clock.monotonic() + SECRET_RESERVE_S > deps.deadline:
+    if deps.too_late_for(SECRET_RESERVE_S):
         raise RecordFailed("NotReached")  # no time left in this invocation: back to the queue
     try:
         message = parse_message(body)

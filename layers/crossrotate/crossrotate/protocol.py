@@ -67,6 +67,10 @@ class Dependencies(NamedTuple):
     sweep_queue: SweepQueue | None = None
     """``SWEEP_QUEUE_URL``'s queue: sweeps fan out through it; None runs them inline."""
 
+    def too_late_for(self, seconds: float) -> bool:
+        """Whether something taking ``seconds`` would end after the deadline."""
+        return self.clock.monotonic() + seconds > self.deadline
+
 
 class StepReport:
     """What a step learned on the way, for its metrics: the rotated secret's provider, once read."""
@@ -166,7 +170,7 @@ def _wait_for_task(account: DatabaseSecret, poll: Callable[[], TaskState], deps:
             raise state.failure
         if state.done:
             return
-        if deps.clock.monotonic() + deps.settle_poll > deps.deadline:
+        if deps.too_late_for(deps.settle_poll):
             raise own("ResetNotApplied", f"the reset of {account.username} on {account.instance_id} is {state.status}")
         logger.info("reset task still running", extra={"status": state.status})
         deps.clock.sleep(deps.settle_poll)
@@ -191,7 +195,7 @@ def wait_until_usable(account: DatabaseSecret, provider: ProviderApi, deps: Depe
             return
         if not state.settling:
             raise own("AccountNotUsable", f"{account.username} on {account.instance_id} is {state.status}")
-        if deps.clock.monotonic() + deps.settle_poll > deps.deadline:
+        if deps.too_late_for(deps.settle_poll):
             raise own("AccountNotReady", f"{account.username} on {account.instance_id} is still {state.status}")
         logger.info("account is still settling", extra={"status": state.status})
         deps.clock.sleep(deps.settle_poll)

@@ -86,16 +86,18 @@ class ProviderWiring:
             account=account,
             credentials=source_for(account, cloud, self.environ, api_key, federated),
             endpoint=endpoint_of(cloud, spec.service, self.environ),
-            http=self.http_client(),
+            http=http_client(self.http),
             now=self.clock.time,
             environ=self.environ,
         )
         return spec.build_client(config)
 
-    def http_client(self) -> httpx.Client:
-        from .providers.http import shared_client
 
-        return self.http or shared_client()
+def http_client(given: httpx.Client | None) -> httpx.Client:
+    """``given``, else the process's shared client (httpx is imported when a provider is first called)."""
+    from .providers.http import shared_client
+
+    return given or shared_client()
 
 
 _store: SecretStore | None = None
@@ -177,7 +179,7 @@ def dependencies(
     federation = Federation(
         tokens=_LazyTokens(),
         cache=_temporary_credentials,
-        http=lambda: http or _shared_http(),
+        http=lambda: http_client(http),
         audience=audience(environ),
         session_name=session_name(environ),
     )
@@ -192,12 +194,6 @@ def dependencies(
         request_id=getattr(context, "aws_request_id", ""),
         sweep_queue=sweep_queue(environ),
     )
-
-
-def _shared_http() -> httpx.Client:
-    from .providers.http import shared_client
-
-    return shared_client()
 
 
 def scheduled_action(environ: Mapping[str, str] = os.environ) -> str:
