@@ -20,14 +20,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.server import ThreadedMotoServer
-
 from crossrotate.registry import PROVIDERS
 
 from .alibabacloud import AlibabaRdsEmulator, PolarDbEmulator
 from .base import EmulatorServer, KeyRing
 from .federation import AlibabaStsEmulator, AwsStsEmulator, TencentStsEmulator
-from .secretsmanager import REGION, SecretsManagerDriver, start_secrets_manager
+from .secretsmanager import REGION, RecordingMotoServer, SecretsManagerDriver, start_secrets_manager
 from .tencentcloud import TencentMysqlEmulator, TencentPostgresEmulator
 
 
@@ -135,13 +133,14 @@ class LocalCloud:
     rings: dict[str, KeyRing] = field(default_factory=dict)
     sts: dict[str, EmulatorServer] = field(default_factory=dict)
     """AWS STS (``aws``) and each cloud's STS, by cloud name."""
-    _moto: ThreadedMotoServer | None = None
+    moto: RecordingMotoServer | None = None
+    """The local Secrets Manager this cloud started (its :attr:`~RecordingMotoServer.calls`), if it started one."""
 
     def start(self, apply_env: bool = True, secrets_manager: bool = True) -> LocalCloud:
         """Start the stand-ins; ``secrets_manager=False`` uses the local Secrets Manager already running (the
         tests' session one)."""
         if secrets_manager:
-            self._moto = start_secrets_manager()
+            self.moto = start_secrets_manager()
         self.env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = os.environ["AWS_ENDPOINT_URL_SECRETS_MANAGER"]
         self.driver = SecretsManagerDriver(self.invoke)
         self._start_aws_sts()
@@ -196,8 +195,8 @@ class LocalCloud:
         self.driver.sm.close()  # its pooled connections to the local Secrets Manager
         for emulator in [*self.emulators.values(), *self.sts.values()]:
             emulator.stop()
-        if self._moto is not None:
-            self._moto.stop()
+        if self.moto is not None:
+            self.moto.stop()
 
     def account(
         self,

@@ -13,17 +13,20 @@ moto differs from AWS in rules this project relies on, so :func:`start_secrets_m
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.secretsmanager import models as moto_models
 from moto.secretsmanager.exceptions import InvalidRequestException, ResourceExistsException, ResourceNotFoundException
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -80,12 +83,45 @@ def _aws_rotate(
     return json.dumps({"ARN": secret.arn, "Name": secret.name, "VersionId": pending})
 
 
-def start_secrets_manager() -> ThreadedMotoServer:
+class AwsCall(NamedTuple):
+    service: str
+    """The ``X-Amz-Target`` prefix: ``secretsmanager``, ``AmazonSQS``."""
+    operation: str
+    params: dict[str, Any]
+
+
+class RecordingMotoServer(ThreadedMotoServer):
+    """moto's server, keeping every JSON-protocol call it is sent (Secrets Manager, SQS) in :attr:`calls`: counted
+    at the boundary, so the process making the calls carries no instrument (`make bench` times those processes,
+    and holds the floor's calls to the function's)."""
+
+    def __init__(self, ip_address: str, port: int) -> None:
+        super().__init__(ip_address=ip_address, port=port, verbose=False)
+        self.calls: list[AwsCall] = []
+
+    def _server_entry(self) -> None:  # ThreadedMotoServer's, with the app wrapped
+        app = DomainDispatcherApplication(create_backend_app)
+
+        def recording(environ: dict[str, Any], start_response: Any) -> Any:
+            target = environ.get("HTTP_X_AMZ_TARGET")
+            if target:
+                body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+                environ["wsgi.input"] = io.BytesIO(body)
+                service, _, operation = target.partition(".")
+                self.calls.append(AwsCall(service, operation, json.loads(body or b"{}")))
+            return app(environ, start_response)
+
+        self._server = make_server(self._ip_address, self._port, recording, True, request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
+def start_secrets_manager() -> RecordingMotoServer:
     """moto's server on a free loopback port, with AWS's version rule, and the environment pointed at it."""
     moto_models.SecretsManagerBackend._check_with_existing_secrets_and_versions = _aws_version_rule  # type: ignore[method-assign]
     moto_models.SecretsManagerBackend.rotate_secret = _aws_rotate  # type: ignore[method-assign]
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = RecordingMotoServer(ip_address="127.0.0.1", port=0)
     server.start()
     host, port = server.get_host_and_port()
     os.environ.update(

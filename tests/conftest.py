@@ -23,14 +23,21 @@ from crossrotate.providers.http import close_shared_client
 from localcloud.alibabacloud import AlibabaRdsEmulator
 from localcloud.cloud import LocalCloud
 from localcloud.databases import DatabaseMissing, MariaDbServer, PostgresServer
-from localcloud.secretsmanager import LambdaContext, Rotation, SecretsManagerDriver, client, start_secrets_manager
+from localcloud.secretsmanager import (
+    LambdaContext,
+    RecordingMotoServer,
+    Rotation,
+    SecretsManagerDriver,
+    client,
+    start_secrets_manager,
+)
 from localcloud.tencentcloud import TencentPostgresEmulator
 
 
 @pytest.fixture(scope="session")
-def secrets_manager() -> Iterator[None]:
+def secrets_manager() -> Iterator[RecordingMotoServer]:
     server = start_secrets_manager()
-    yield
+    yield server
     server.stop()
 
 

@@ -1,0 +1,283 @@
+"""The floor of `make bench`: the least a rotation step can do. It makes exactly the Secrets Manager calls and the
+signed provider (and, keyless, STS) HTTP calls the function makes for the same event, with boto3 and httpx as the
+function does, and nothing else: no logging, metrics, validation, retries or error handling, no waiting beyond
+the reset task's poll. Its signers are written here, in a few lines each, not taken from the product; the
+emulators check every signature, so a wrong one fails the floor's test.
+
+``step(event)`` takes the event Secrets Manager sends a rotation function. Clients, the API key and temporary
+credentials are kept for the process, as the function keeps them. ``tests/integration/test_rotation_floor.py``
+holds its calls to the function's, call for call, for every provider, access and dual-account secret.
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import boto3
+
+SETTLE_POLL_S = 2.0
+"""The function's wait between reads of a reset task still running: the floor waits for it too."""
+CLOUDS = {
+    "tencentcloud-postgres": "tencentcloud",
+    "tencentcloud-mysql": "tencentcloud",
+    "alibabacloud-rds": "alibabacloud",
+    "alibabacloud-polardb": "alibabacloud",
+}
+KEY_FIELDS = {"tencentcloud": ("secret_id", "secret_key"), "alibabacloud": ("access_key_id", "access_key_secret")}
+IDENTITY_PROVIDER = {"tencentcloud": "TENCENTCLOUD_OIDC_PROVIDER_ID", "alibabacloud": "ALIBABACLOUD_OIDC_PROVIDER_ARN"}
+
+_kept: dict[Any, Any] = {}
+
+
+def kept(key: Any, make: Any) -> Any:
+    if key not in _kept:
+        _kept[key] = make()
+    return _kept[key]
+
+
+def forget() -> None:
+    """Drop what the process keeps (a new sandbox's state), closing its clients' connections."""
+    for kept_value in _kept.values():
+        getattr(kept_value, "close", lambda: None)()
+    _kept.clear()
+
+
+def aws(service: str) -> Any:
+    return kept(service, lambda: boto3.client(service))
+
+
+def http() -> Any:
+    import httpx
+
+    return kept("http", httpx.Client)
+
+
+def step(event: dict[str, Any]) -> None:
+    sm, secret_id, token = aws("secretsmanager"), event["SecretId"], event["ClientRequestToken"]
+    if event["Step"] == "testSecret":
+        sm.get_secret_value(SecretId=secret_id, VersionId=token)
+        return
+    stages = sm.describe_secret(SecretId=secret_id)["VersionIdsToStages"]
+    if event["Step"] == "createSecret":
+        current = json.loads(sm.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")["SecretString"])
+        other = [name for name in current.get("usernames", []) if name != current["username"]]
+        pending = {**current, "username": (other or [current["username"]])[0], "password": new_password()}
+        extra = {"RotationToken": event["RotationToken"]} if event.get("RotationToken") else {}
+        sm.put_secret_value(
+            SecretId=secret_id,
+            ClientRequestToken=token,
+            SecretString=json.dumps(pending),
+            VersionStages=["AWSPENDING"],
+            **extra,
+        )
+    elif event["Step"] == "setSecret":
+        pending = json.loads(sm.get_secret_value(SecretId=secret_id, VersionId=token)["SecretString"])
+        RESETS[pending["provider"]](pending, credentials(pending))
+    else:
+        sm.get_secret_value(SecretId=secret_id, VersionId=token)
+        current = next(version for version, labels in stages.items() if "AWSCURRENT" in labels)
+        sm.update_secret_version_stage(
+            SecretId=secret_id, VersionStage="AWSCURRENT", MoveToVersionId=token, RemoveFromVersionId=current
+        )
+
+
+def new_password() -> str:
+    """Every class the providers ask for, then letters and digits."""
+    return "Aa1!" + secrets.token_hex(14)
+
+
+# -- credentials: the secret's API key secret or role, else the environment's -----------------------------
+
+
+def credentials(secret: dict[str, Any]) -> tuple[str, str, str | None]:
+    cloud = CLOUDS[secret["provider"]]
+    prefix = cloud.upper()
+    role = secret.get("role_arn") or (None if "credentials_secret" in secret else os.environ.get(f"{prefix}_ROLE_ARN"))
+    if role:
+        provider = secret.get("oidc_provider") or os.environ[IDENTITY_PROVIDER[cloud]]
+        return kept((cloud, role, provider), lambda: EXCHANGES[cloud](secret["region"], role, provider))
+    key_secret = secret.get("credentials_secret") or os.environ[f"{prefix}_CREDENTIALS_SECRET"]
+    key = kept(
+        key_secret,
+        lambda: json.loads(
+            aws("secretsmanager").get_secret_value(SecretId=key_secret, VersionStage="AWSCURRENT")["SecretString"]
+        ),
+    )
+    id_field, secret_field = KEY_FIELDS[cloud]
+    return key[id_field], key[secret_field], None
+
+
+def web_identity_token() -> str:
+    audience = os.environ.get("WEB_IDENTITY_AUDIENCE") or "crossrotate"
+    answer = aws("sts").get_web_identity_token(Audience=[audience], SigningAlgorithm="RS256", DurationSeconds=300)
+    return str(answer["WebIdentityToken"])
+
+
+def session_name() -> str:
+    return f"crossrotate-{os.environ.get('AWS_LAMBDA_FUNCTION_NAME', '')}".rstrip("-")
+
+
+def tencent_exchange(region: str, role: str, provider: str) -> tuple[str, str, str]:
+    params = {
+        "ProviderId": provider,
+        "WebIdentityToken": web_identity_token(),
+        "RoleArn": role,
+        "RoleSessionName": session_name(),
+        "DurationSeconds": 3600,
+    }
+    headers = {
+        "Content-Type": "application/json",
+        "X-TC-Action": "AssumeRoleWithWebIdentity",
+        "X-TC-Version": "2018-08-13",
+        "X-TC-Region": region,
+        "X-TC-Timestamp": str(int(time.time())),
+        "Authorization": "SKIP",
+    }
+    url = os.environ.get("TENCENTCLOUD_ENDPOINT_URL_STS", "https://sts.tencentcloudapi.com") + "/"
+    held = http().post(url, content=json.dumps(params).encode(), headers=headers).json()["Response"]["Credentials"]
+    return held["TmpSecretId"], held["TmpSecretKey"], held["Token"]
+
+
+def alibaba_exchange(region: str, role: str, provider: str) -> tuple[str, str, str]:
+    params = [
+        ("Action", "AssumeRoleWithOIDC"),
+        ("Version", "2015-04-01"),
+        ("Format", "JSON"),
+        ("Timestamp", iso_now()),
+        ("RoleArn", role),
+        ("OIDCProviderArn", provider),
+        ("OIDCToken", web_identity_token()),
+        ("RoleSessionName", session_name()),
+        ("DurationSeconds", "3600"),
+    ]
+    url = os.environ.get("ALIBABACLOUD_ENDPOINT_URL_STS", "https://sts.aliyuncs.com") + "/?" + query(params)
+    held = http().get(url).json()["Credentials"]
+    return held["AccessKeyId"], held["AccessKeySecret"], held["SecurityToken"]
+
+
+EXCHANGES = {"tencentcloud": tencent_exchange, "alibabacloud": alibaba_exchange}
+
+
+# -- Tencent Cloud API 3.0 (TC3-HMAC-SHA256) ---------------------------------------------------------------
+
+
+def tencent(service: str, version: str, secret: dict[str, Any], held: tuple[str, str, str | None]) -> Any:
+    url = os.environ.get(f"TENCENTCLOUD_ENDPOINT_URL_{service.upper()}") or f"https://{service}.tencentcloudapi.com"
+    host = url.split("://", 1)[1].split("/", 1)[0]
+
+    def call(action: str, params: dict[str, Any]) -> dict[str, Any]:
+        payload, now = json.dumps(params).encode(), int(time.time())
+        date = datetime.fromtimestamp(now, tz=UTC).strftime("%Y-%m-%d")
+        scope = f"{date}/{service}/tc3_request"
+        canonical = f"POST\n/\n\ncontent-type:application/json\nhost:{host}\n\ncontent-type;host\n{sha256(payload)}"
+        to_sign = f"TC3-HMAC-SHA256\n{now}\n{scope}\n{sha256(canonical.encode())}"
+        key = ("TC3" + held[1]).encode()
+        for part in (date, service, "tc3_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        headers = {
+            "Content-Type": "application/json",
+            "X-TC-Action": action,
+            "X-TC-Version": version,
+            "X-TC-Region": secret["region"],
+            "X-TC-Timestamp": str(now),
+            "Authorization": f"TC3-HMAC-SHA256 Credential={held[0]}/{scope}, SignedHeaders=content-type;host, "
+            f"Signature={signature}",
+            **({"X-TC-Token": held[2]} if held[2] else {}),
+        }
+        return dict(http().post(url + "/", content=payload, headers=headers).json()["Response"])
+
+    return call
+
+
+def tencent_postgres(secret: dict[str, Any], held: tuple[str, str, str | None]) -> None:
+    call = tencent("postgres", "2017-03-12", secret, held)
+    instance = secret["instance_id"]
+    call(
+        "ResetAccountPassword",
+        {"DBInstanceId": instance, "UserName": secret["username"], "Password": secret["password"]},
+    )
+    call("DescribeAccounts", {"DBInstanceId": instance, "Limit": 100, "Offset": 0})
+
+
+def tencent_mysql(secret: dict[str, Any], held: tuple[str, str, str | None]) -> None:
+    call = tencent("cdb", "2017-03-20", secret, held)
+    instance, user = secret["instance_id"], {"User": secret["username"], "Host": secret.get("account_host", "%")}
+    task = call(
+        "ModifyAccountPassword", {"InstanceId": instance, "NewPassword": secret["password"], "Accounts": [user]}
+    )
+    while call("DescribeAsyncRequestInfo", {"AsyncRequestId": task["AsyncRequestId"]})["Status"] != "SUCCESS":
+        time.sleep(SETTLE_POLL_S)
+    call("DescribeAccounts", {"InstanceId": instance, "Limit": 100, "Offset": 0})
+
+
+# -- Alibaba Cloud OpenAPI, RPC style (ACS3-HMAC-SHA256) ---------------------------------------------------
+
+
+def iso_now() -> str:
+    return datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def query(params: list[tuple[str, str]]) -> str:
+    return "&".join(sorted(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in params))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def alibaba(product: str, version: str, held: tuple[str, str, str | None]) -> Any:
+    url = os.environ.get(f"ALIBABACLOUD_ENDPOINT_URL_{product.upper()}") or f"https://{product}.aliyuncs.com"
+    host = url.split("://", 1)[1].split("/", 1)[0]
+
+    def call(action: str, params: dict[str, str]) -> dict[str, Any]:
+        canonical_query = query(list(params.items()))
+        headers = {
+            "host": host,
+            "x-acs-action": action,
+            "x-acs-content-sha256": sha256(b""),
+            "x-acs-date": iso_now(),
+            "x-acs-signature-nonce": uuid.uuid4().hex,
+            "x-acs-version": version,
+            **({"x-acs-security-token": held[2]} if held[2] else {}),
+        }
+        signed = ";".join(sorted(headers))
+        lines = "".join(f"{name}:{headers[name]}\n" for name in sorted(headers))
+        canonical = f"POST\n/\n{canonical_query}\n{lines}\n{signed}\n{sha256(b'')}"
+        to_sign = f"ACS3-HMAC-SHA256\n{sha256(canonical.encode())}"
+        signature = hmac.new(held[1].encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+        headers["Authorization"] = f"ACS3-HMAC-SHA256 Credential={held[0]},SignedHeaders={signed},Signature={signature}"
+        return dict(http().post(f"{url}/?{canonical_query}", headers=headers).json())
+
+    return call
+
+
+def alibaba_rds(secret: dict[str, Any], held: tuple[str, str, str | None]) -> None:
+    call, instance, name = alibaba("rds", "2014-08-15", held), secret["instance_id"], secret["username"]
+    call("ResetAccountPassword", {"DBInstanceId": instance, "AccountName": name, "AccountPassword": secret["password"]})
+    call("DescribeDBInstanceAttribute", {"DBInstanceId": instance})
+    call("DescribeAccounts", {"DBInstanceId": instance, "AccountName": name})
+
+
+def alibaba_polardb(secret: dict[str, Any], held: tuple[str, str, str | None]) -> None:
+    call, cluster, name = alibaba("polardb", "2017-08-01", held), secret["instance_id"], secret["username"]
+    call(
+        "ModifyAccountPassword", {"DBClusterId": cluster, "AccountName": name, "NewAccountPassword": secret["password"]}
+    )
+    call("DescribeDBClusterAttribute", {"DBClusterId": cluster})
+    call("DescribeAccounts", {"DBClusterId": cluster, "AccountName": name})
+
+
+RESETS = {
+    "tencentcloud-postgres": tencent_postgres,
+    "tencentcloud-mysql": tencent_mysql,
+    "alibabacloud-rds": alibaba_rds,
+    "alibabacloud-polardb": alibaba_polardb,
+}
