@@ -1,10 +1,14 @@
-"""Lambda entry point: recognise the event, wire the adapters, run one library function."""
+"""Lambda entry point: recognise the event, wire the adapters, run one library function.
+
+A rotation step imports only what a step runs: the actions (and the sweep code) are imported when an event asks
+for them, so a fresh sandbox running a step does not pay for them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from crossrotate import actions, events, fleet, runtime
+from crossrotate import events, runtime
 from crossrotate.log import logger
 from crossrotate.protocol import StepRequest
 
@@ -17,10 +21,16 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any] | None:
             logger.append_keys(secret_id=request.secret_id, step=request.step, version=request.token)
             runtime.observed_step(request, runtime.dependencies(context))
             return None
-        if isinstance(request, fleet.SweepBatch):
+        if isinstance(request, events.SweepBatch):
+            from crossrotate import fleet
+
             return fleet.work_batch(request.event, runtime.dependencies(context))
         action = request.action or runtime.scheduled_action()
         logger.append_keys(action=action)
-        if isinstance(request, actions.Sweep):
+        if isinstance(request, events.Sweep):
+            from crossrotate import fleet
+
             return fleet.sweep(action, request.delivery_id, runtime.dependencies(context))
+        from crossrotate import actions
+
         return actions.run_action(request, runtime.dependencies(context))

@@ -22,6 +22,10 @@ from typing import Any, NamedTuple
 
 from . import metrics
 from .errors import FatalRotationError, RotationError, own
+from .events import ACTIONS as ACTIONS
+from .events import SWEEP_ACTIONS as SWEEP_ACTIONS
+from .events import ActionRequest as ActionRequest
+from .events import Sweep as Sweep
 from .log import logger
 from .ports import CURRENT, PENDING, PREVIOUS, DatabaseProbe, Login, ProviderApi, SecretMetadata, SecretValue
 from .protocol import LOGIN_BACKOFF, Dependencies, prove_login, set_password, wait_until_usable
@@ -29,27 +33,10 @@ from .registry import read_secret
 from .retry import with_retries
 from .secret import DatabaseSecret
 
-ACTIONS = ("rotate", "verify", "cancel")
-SWEEP_ACTIONS = ("verify", "rotate")
 SECRET_BUDGET_S = 30.0
 """The most one secret of an action may take, so that one slow secret cannot starve the others."""
 SECRET_RESERVE_S = 5.0
 """No secret is started with less time than this left: the rest are reported as not reached."""
-
-
-class ActionRequest(NamedTuple):
-    action: str
-    secret_ids: tuple[str, ...]
-    delivery_id: str | None
-    """What identifies this delivery (Scheduler's scheduled time, an event's id); None: the Lambda request id."""
-
-
-class Sweep(NamedTuple):
-    """The action over every secret this function rotates: a bare EventBridge "Scheduled Event" (the action is
-    SCHEDULED_ACTION) or ``{"action", "all": true}``."""
-
-    action: str | None
-    delivery_id: str | None
 
 
 class Outcome(NamedTuple):

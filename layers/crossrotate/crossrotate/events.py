@@ -18,11 +18,9 @@ delivery.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
-from .actions import ACTIONS, SWEEP_ACTIONS, ActionRequest, Sweep
 from .errors import own
-from .fleet import SweepBatch, is_sweep_batch
 from .protocol import STEPS, StepRequest
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -30,6 +28,39 @@ MAX_SECRET_ID = 2048
 MAX_ROTATION_TOKEN = 8192
 MAX_SECRETS = 100
 DELIVERY_KEYS = ("scheduled_time", "id", "execution_id")
+ACTIONS = ("rotate", "verify", "cancel")
+SWEEP_ACTIONS = ("verify", "rotate")
+
+
+class ActionRequest(NamedTuple):
+    action: str
+    secret_ids: tuple[str, ...]
+    delivery_id: str | None
+    """What identifies this delivery (Scheduler's scheduled time, an event's id); None: the Lambda request id."""
+
+
+class Sweep(NamedTuple):
+    """The action over every secret this function rotates: a bare EventBridge "Scheduled Event" (the action is
+    SCHEDULED_ACTION) or ``{"action", "all": true}``."""
+
+    action: str | None
+    delivery_id: str | None
+
+
+class SweepBatch(NamedTuple):
+    """Records from the sweep queue, as Lambda's SQS event source mapping delivers them."""
+
+    event: dict[str, Any]
+
+
+def is_sweep_batch(event: dict[str, Any]) -> bool:
+    records = event.get("Records")
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and all(isinstance(record, dict) and record.get("eventSource") == "aws:sqs" for record in records)
+    )
+
 
 Request = StepRequest | ActionRequest | Sweep | SweepBatch
 

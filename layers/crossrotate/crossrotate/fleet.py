@@ -16,9 +16,12 @@ import json
 from typing import Any, NamedTuple
 
 from . import metrics
-from .actions import SECRET_RESERVE_S, SWEEP_ACTIONS, run_one
+from .actions import SECRET_RESERVE_S, run_one
 from .actions import sweep as sweep_inline
 from .errors import RotationError, own
+from .events import SWEEP_ACTIONS
+from .events import SweepBatch as SweepBatch
+from .events import is_sweep_batch as is_sweep_batch
 from .log import logger
 from .protocol import Dependencies
 
@@ -28,21 +31,6 @@ PLAN_RESERVE_S = 5.0
 """The planner stops with this much of the invocation left, to report how far it got."""
 MAX_SECRET_ID = 2048
 MAX_SWEEP_ID = 256
-
-
-class SweepBatch(NamedTuple):
-    """Records from the sweep queue, as Lambda's SQS event source mapping delivers them."""
-
-    event: dict[str, Any]
-
-
-def is_sweep_batch(event: dict[str, Any]) -> bool:
-    records = event.get("Records")
-    return (
-        isinstance(records, list)
-        and bool(records)
-        and all(isinstance(record, dict) and record.get("eventSource") == "aws:sqs" for record in records)
-    )
 
 
 def sweep(action: str, delivery_id: str | None, deps: Dependencies) -> dict[str, Any]:

@@ -1,29 +1,52 @@
 """The providers this version rotates: the one place that names them. Everything else reads a provider's
 :class:`~crossrotate.provider.ProviderSpec` from here, by the ``provider`` of the secret at hand.
 
-Adding a provider: write its package under ``providers/<cloud>/<service>/`` (its spec in ``__init__.py``, its
-client in ``client.py``), then add one line below. The contract suite (``tests/contract``) runs over this table.
+Adding a provider: write its package under ``providers/<cloud>/<service>/`` (its spec, ``SPEC``, in ``__init__.py``,
+its client in ``client.py``), then add one line below. The contract suite (``tests/contract``) runs over this table.
+
+A provider's package is imported when its spec is first asked for: a step reads the spec of its own secret's
+provider only, so a fresh sandbox does not import the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+from collections.abc import Iterator, Mapping
 
 from .errors import own
 from .provider import ProviderSpec
-from .providers.alibabacloud import polardb, rds
-from .providers.tencentcloud import mysql, postgres
 from .secret import DatabaseSecret, parse_secret
 
-PROVIDERS: Mapping[str, ProviderSpec] = {
-    spec.name: spec
-    for spec in (
-        postgres.SPEC,
-        rds.SPEC,
-        mysql.SPEC,
-        polardb.SPEC,
-    )
-}
+
+class Registry(Mapping[str, ProviderSpec]):
+    """Provider name → spec, each spec imported from its package (``providers.<cloud>.<service>``) when first read."""
+
+    def __init__(self, packages: Mapping[str, str]) -> None:
+        self._packages = dict(packages)
+        self._specs: dict[str, ProviderSpec] = {}
+
+    def __getitem__(self, name: str) -> ProviderSpec:
+        spec = self._specs.get(name)
+        if spec is None:
+            package = importlib.import_module(f"{__package__}.providers.{self._packages[name]}")
+            spec = self._specs[name] = package.SPEC
+        return spec
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._packages)
+
+    def __len__(self) -> int:
+        return len(self._packages)
+
+
+PROVIDERS: Mapping[str, ProviderSpec] = Registry(
+    {
+        "tencentcloud-postgres": "tencentcloud.postgres",
+        "alibabacloud-rds": "alibabacloud.rds",
+        "tencentcloud-mysql": "tencentcloud.mysql",
+        "alibabacloud-polardb": "alibabacloud.polardb",
+    }
+)
 
 
 def spec_of(name: str) -> ProviderSpec:

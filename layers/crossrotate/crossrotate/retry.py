@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from . import metrics
 from .errors import RetryableRotationError
@@ -17,8 +16,7 @@ from .ports import Clock
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Backoff:
+class Backoff(NamedTuple):
     base: float = 0.5
     cap: float = 8.0
     max_attempts: int = 5
@@ -31,6 +29,10 @@ class Backoff:
         return max(jittered, retry_after or 0.0)
 
 
+API_BACKOFF = Backoff()
+"""What provider and AWS calls use."""
+
+
 def with_retries(
     call: Callable[[], T],
     *,
@@ -38,7 +40,7 @@ def with_retries(
     deadline: float,
     what: str,
     provider: str = "none",
-    backoff: Backoff = Backoff(),
+    backoff: Backoff = API_BACKOFF,
     rng: random.Random | None = None,
 ) -> T:
     """``call()``, repeated while it raises RetryableRotationError and attempts and time remain."""

@@ -1,8 +1,9 @@
 """Wiring for Lambda: the real adapters, built from the environment and the invocation's context.
 
 What is expensive to build (the boto3 clients, the pooled HTTP client, API keys, federated credentials) lives for
-the whole process, so warm invocations reuse it; a provider's client (and httpx) is imported the first time a
-secret of that provider needs its API.
+the whole process, so warm invocations reuse it; a provider's client (and httpx), and the code that finds its
+credentials, are imported the first time a secret of that provider needs its API: createSecret, testSecret and
+finishSecret never do.
 """
 
 from __future__ import annotations
@@ -16,20 +17,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from . import metrics
-from .actions import SWEEP_ACTIONS
-from .credentials import (
-    ApiKeyCache,
-    ApiKeySource,
-    FederatedSource,
-    Federation,
-    Role,
-    TemporaryCredentials,
-    audience,
-    endpoint_of,
-    session_name,
-    source_for,
-)
 from .errors import RotationError, own
+from .events import SWEEP_ACTIONS
 from .log import logger
 from .ports import Clock, CredentialSource, IdentityTokens, ProviderApi, SecretStore, SweepQueue
 from .probes import DatabaseLogin
@@ -40,6 +29,8 @@ from .secret import DatabaseSecret
 
 if TYPE_CHECKING:
     import httpx
+
+    from .credentials import ApiKeyCache, Role, TemporaryCredentials
 
 DEFAULT_BUDGET_S = 60.0
 SAFETY_MARGIN_S = 3.0
@@ -58,29 +49,42 @@ class SystemClock:
 
 class ProviderWiring:
     """:data:`~crossrotate.ports.ProviderFactory`: a secret's provider client, configured from the environment.
-    ``http`` is the HTTP client; None for the process's shared one."""
+    ``http`` is the HTTP client; None for the process's shared one. The credentials code is imported here, when
+    a step first needs a provider's API."""
 
     def __init__(
-        self,
-        store: SecretStore,
-        clock: Clock,
-        environ: Mapping[str, str],
-        api_keys: ApiKeyCache,
-        federation: Federation,
-        http: httpx.Client | None = None,
+        self, store: SecretStore, clock: Clock, environ: Mapping[str, str], http: httpx.Client | None = None
     ) -> None:
-        self.store, self.clock, self.environ, self.api_keys, self.http = store, clock, environ, api_keys, http
-        self.federation = federation
+        self.store, self.clock, self.environ, self.http = store, clock, environ, http
 
     def __call__(self, account: DatabaseSecret) -> ProviderApi:
+        from .credentials import (
+            ApiKeySource,
+            FederatedSource,
+            Federation,
+            audience,
+            endpoint_of,
+            session_name,
+            source_for,
+        )
+
         spec = spec_of(account.provider)
         cloud = spec.cloud
+        api_keys, temporary_credentials = credential_caches()
+        http = self.http
+        federation = Federation(
+            tokens=_LazyTokens(),
+            cache=temporary_credentials,
+            http=lambda: http_client(http),
+            audience=audience(self.environ),
+            session_name=session_name(self.environ),
+        )
 
         def api_key(secret_id: str) -> CredentialSource:
-            return ApiKeySource(cloud, secret_id, self.store, self.api_keys, self.clock)
+            return ApiKeySource(cloud, secret_id, self.store, api_keys, self.clock)
 
         def federated(role: Role) -> CredentialSource:
-            return FederatedSource(role, cloud, account.region, self.federation, self.environ, self.clock)
+            return FederatedSource(role, cloud, account.region, federation, self.environ, self.clock)
 
         config = ClientConfig(
             account=account,
@@ -101,12 +105,22 @@ def http_client(given: httpx.Client | None) -> httpx.Client:
 
 
 _store: SecretStore | None = None
-_api_keys = ApiKeyCache()
-_temporary_credentials = TemporaryCredentials()
+_credential_caches: tuple[ApiKeyCache, TemporaryCredentials] | None = None
 _tokens: IdentityTokens | None = None
 
 
 _store_lock = threading.Lock()
+
+
+def credential_caches() -> tuple[ApiKeyCache, TemporaryCredentials]:
+    """The process's API keys and federated credentials, shared by every invocation (made at first use)."""
+    global _credential_caches
+    with _store_lock:
+        if _credential_caches is None:
+            from .credentials import ApiKeyCache, TemporaryCredentials
+
+            _credential_caches = (ApiKeyCache(), TemporaryCredentials())
+        return _credential_caches
 
 
 def secret_store() -> SecretStore:
@@ -156,8 +170,10 @@ def sweep_queue(environ: Mapping[str, str]) -> SweepQueue | None:
 
 def forget_credentials() -> None:
     """Drop the process's API keys and federated credentials (a new sandbox's state)."""
-    _api_keys.entries.clear()
-    _temporary_credentials.clear()
+    if _credential_caches is not None:
+        api_keys, temporary_credentials = _credential_caches
+        api_keys.entries.clear()
+        temporary_credentials.clear()
 
 
 def database_probe(environ: Mapping[str, str]) -> DatabaseLogin:
@@ -176,16 +192,9 @@ def dependencies(
     clock = clock or SystemClock()
     remaining = context.get_remaining_time_in_millis() / 1000 if context else DEFAULT_BUDGET_S
     store = secret_store()
-    federation = Federation(
-        tokens=_LazyTokens(),
-        cache=_temporary_credentials,
-        http=lambda: http_client(http),
-        audience=audience(environ),
-        session_name=session_name(environ),
-    )
     return Dependencies(
         store=store,
-        providers=ProviderWiring(store, clock, environ, _api_keys, federation, http),
+        providers=ProviderWiring(store, clock, environ, http),
         clock=clock,
         deadline=clock.monotonic() + remaining - SAFETY_MARGIN_S,
         password_length=environ.get("PASSWORD_LENGTH"),
