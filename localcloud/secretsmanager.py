@@ -90,6 +90,10 @@ class AwsCall(NamedTuple):
     params: dict[str, Any]
 
 
+class _PromptRequestHandler(MotoRequestHandler):
+    disable_nagle_algorithm = True  # as the emulators: a body written after its headers is not held back 40 ms
+
+
 class RecordingMotoServer(ThreadedMotoServer):
     """moto's server, keeping every JSON-protocol call it is sent (Secrets Manager, SQS) in :attr:`calls`: counted
     at the boundary, so the process making the calls carries no instrument (`make bench` times those processes,
@@ -111,7 +115,7 @@ class RecordingMotoServer(ThreadedMotoServer):
                 self.calls.append(AwsCall(service, operation, json.loads(body or b"{}")))
             return app(environ, start_response)
 
-        self._server = make_server(self._ip_address, self._port, recording, True, request_handler=MotoRequestHandler)
+        self._server = make_server(self._ip_address, self._port, recording, True, request_handler=_PromptRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()
 

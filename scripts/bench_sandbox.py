@@ -1,10 +1,15 @@
 """One Lambda sandbox for `make bench`: a fresh interpreter that has only boto3 (as the Lambda runtime has), the
 built layer and the function on PYTHONPATH. It imports the handler, then runs the events it is given, and writes
-what it measured as JSON to the file named by its argument.
+what it measured as JSON to the file named by its argument. It carries no instrument of its own unless asked
+(``--count-calls``): the bench counts calls where they arrive, and times the whole process from outside.
 
     python bench_sandbox.py result.json [options] < events.json
 
-Options, for the fleet measurements:
+Options:
+
+- ``--rotation-floor``: instead of the handler, ``rotation_floor.step`` (the least a rotation step can do, the
+  same calls without the product) takes the events, imported and timed as the handler is;
+- ``--count-calls``: count every AWS call by operation with a boto3 hook (imports boto3 before the handler);
 
 - ``--function-arn ARN``, ``--remaining-ms MS``: the context's function ARN (which secrets a sweep finds) and the
   time it says is left (the template's timeout);
@@ -30,32 +35,32 @@ def option(name: str, default: str) -> str:
 
 
 FLOOR = "--floor" in options
+ROTATION_FLOOR = "--rotation-floor" in options
 SERVE = "--serve" in options
 if SERVE:  # the channel back to the bench is the original stdout; anything the function prints goes to stderr
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
 
 started = time.perf_counter()
-if not FLOOR:
+if ROTATION_FLOOR:
+    import rotation_floor
+
+    handle = lambda event, context: rotation_floor.step(event)  # noqa: E731
+elif not FLOOR:
     import app
 
+    handle = app.lambda_handler
 init_s = time.perf_counter() - started
 
-import boto3  # noqa: E402  (already imported by the first Secrets Manager call; here only to count calls)
-
-# Each call as [operation, SecretId]: the SecretId tells the API key reads from the rotated secret's own calls.
-# before-parameter-build fires once per call, as before-call does, but still sees the parameters unserialized.
-secrets_manager_calls: list[list[str]] = []
 calls: dict[str, int] = {}
-"""Every AWS call (Secrets Manager, SQS, STS) by operation."""
-boto3.setup_default_session()
-boto3.DEFAULT_SESSION.events.register(
-    "before-parameter-build.secrets-manager",
-    lambda params, model, **_: secrets_manager_calls.append([model.name, str(params.get("SecretId", ""))]),
-)
-boto3.DEFAULT_SESSION.events.register(
-    "before-parameter-build", lambda model, **_: calls.__setitem__(model.name, calls.get(model.name, 0) + 1)
-)
+"""With ``--count-calls``: every AWS call (Secrets Manager, SQS, STS) by operation."""
+if "--count-calls" in options or FLOOR:
+    import boto3
+
+    boto3.setup_default_session()
+    boto3.DEFAULT_SESSION.events.register(
+        "before-parameter-build", lambda model, **_: calls.__setitem__(model.name, calls.get(model.name, 0) + 1)
+    )
 
 
 class LambdaContext:
@@ -117,15 +122,15 @@ handler_s = handler_cpu_s = 0.0
 if SERVE:
     for line in iter(sys.stdin.readline, ""):
         started, cpu = time.perf_counter(), time.process_time()
-        response = app.lambda_handler(json.loads(line), LambdaContext())
-        took = time.perf_counter() - started
-        handler_s, handler_cpu_s = handler_s + took, handler_cpu_s + time.process_time() - cpu
-        channel.write(json.dumps({"response": response, "handler_s": took}) + "\n")
+        response = handle(json.loads(line), LambdaContext())
+        took, took_cpu = time.perf_counter() - started, time.process_time() - cpu
+        handler_s, handler_cpu_s = handler_s + took, handler_cpu_s + took_cpu
+        channel.write(json.dumps({"response": response, "handler_s": took, "handler_cpu_s": took_cpu}) + "\n")
         channel.flush()
 else:
     for event in [{"floor": option("--floor", "")}] if FLOOR else json.load(sys.stdin):
         started, cpu = time.perf_counter(), time.process_time()
-        responses.append(floor_plan(event["floor"]) if FLOOR else app.lambda_handler(event, LambdaContext()))
+        responses.append(floor_plan(event["floor"]) if FLOOR else handle(event, LambdaContext()))
         handler_s += time.perf_counter() - started
         handler_cpu_s += time.process_time() - cpu
 heap_peak_mb = tracemalloc.get_traced_memory()[1] / 2**20 if "--tracemalloc" in options else None
@@ -139,7 +144,6 @@ with open(sys.argv[1], "w") as result:
             "handler_s": handler_s,
             "cpu_s": usage.ru_utime + usage.ru_stime,
             "peak_rss_mb": status("VmHWM"),
-            "secrets_manager_calls": secrets_manager_calls,
             "handler_cpu_s": handler_cpu_s,
             "rss_before_mb": rss_before_mb,
             "heap_peak_mb": heap_peak_mb,
