@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossrotate.errors import FatalRotationError
-from crossrotate.passwords import PasswordPolicy
+from crossrotate.passwords import PasswordPolicy, uniform_draws
 from crossrotate.registry import PROVIDERS
 
 POLICIES = [PROVIDERS["tencentcloud-postgres"].password_policy, PROVIDERS["alibabacloud-rds"].password_policy]
@@ -70,3 +70,21 @@ def test_a_bad_length_setting_is_a_fatal_configuration_error(configured: str) ->
     with pytest.raises(FatalRotationError) as raised:
         PROVIDERS["tencentcloud-postgres"].password_policy.length_from(configured)
     assert raised.value.code == "InvalidConfiguration"
+
+
+@given(size=st.integers(1, 256), count=st.integers(0, 300))
+def test_uniform_draws_are_as_many_as_asked_and_in_range(size: int, count: int) -> None:
+    drawn = uniform_draws(size, count)
+    assert len(drawn) == count
+    assert all(0 <= value < size for value in drawn)
+
+
+@pytest.mark.parametrize("size", [7, 62, 90, 256])
+def test_uniform_draws_reach_every_value_about_equally(size: int) -> None:
+    """200 draws a value expected: a value drawn less than half or more than twice as often as the others would
+    show a bias of the modulo (the rejected tail) or a lost range; the chance of that by luck is far below 1e-9."""
+    counts = [0] * size
+    for value in uniform_draws(size, 200 * size):
+        counts[value] += 1
+    assert min(counts) > 100
+    assert max(counts) < 400

@@ -18,6 +18,17 @@ DIGITS = string.digits
 DEFAULT_LENGTH = 32
 
 
+def uniform_draws(size: int, count: int) -> list[int]:
+    """``count`` numbers drawn uniformly from ``range(size)`` (``size`` at most 256) by the CSPRNG: random bytes
+    below the largest multiple of ``size`` are taken modulo ``size``, the rest dropped, so none is favoured."""
+    limit = 256 - 256 % size
+    drawn: list[int] = []
+    while len(drawn) < count:
+        wanted = count - len(drawn)
+        drawn += [byte % size for byte in secrets.token_bytes(wanted + wanted // 2 + 4) if byte < limit][:wanted]
+    return drawn
+
+
 class PasswordPolicy(NamedTuple):
     """What a provider documents: length bounds, allowed symbols, how many classes, forbidden first characters."""
 
@@ -55,13 +66,17 @@ class PasswordPolicy(NamedTuple):
         return length
 
     def generate(self, length: int) -> str:
-        """A fresh password of ``length`` characters that :meth:`violations` finds nothing wrong with."""
+        """A fresh password of ``length`` characters that :meth:`violations` finds nothing wrong with: one character
+        of each class at places drawn at random, the rest drawn from the whole alphabet (as shuffling one of each
+        class into the rest would give), all from a few reads of the CSPRNG rather than one a character."""
         if not max(self.min_length, len(self.classes)) <= length <= self.max_length:
             raise ValueError(f"length {length} outside {self.min_length}-{self.max_length}")
-        rng = secrets.SystemRandom()
-        chars = [rng.choice(group) for group in self.classes]
-        chars += [rng.choice(self.alphabet) for _ in range(length - len(chars))]
-        rng.shuffle(chars)
+        alphabet = self.alphabet
+        chars = [alphabet[i] for i in uniform_draws(len(alphabet), length)]
+        free = list(range(length))
+        for group in self.classes:
+            place = free.pop(uniform_draws(len(free), 1)[0])
+            chars[place] = group[uniform_draws(len(group), 1)[0]]
         if chars[0] in self.forbidden_first:
             # Swap with the first allowed character: one always exists, every class is present.
             swap = next(i for i, c in enumerate(chars) if c not in self.forbidden_first)
@@ -73,7 +88,7 @@ class PasswordPolicy(NamedTuple):
         problems = []
         if not self.min_length <= len(password) <= self.max_length:
             problems.append(f"length must be {self.min_length}-{self.max_length}")
-        if any(c not in self.alphabet for c in password):
+        if not set(password) <= set(self.alphabet):
             problems.append(f"only letters, digits and {self.symbols} are allowed")
         present = sum(any(c in group for c in password) for group in self.classes)
         if present < self.classes_required:
