@@ -13,7 +13,7 @@ from crossrotate.log import logger
 from crossrotate.protocol import StepRequest
 
 
-@logger.inject_lambda_context(clear_state=True, log_event=False)
+@logger.inject_lambda_context
 def lambda_handler(event: Any, context: Any) -> dict[str, Any] | None:
     with runtime.reporting():
         request = events.parse_event(event)

@@ -30,7 +30,7 @@ from localcloud.tencentcloud import TencentPostgresEmulator
 def debug_logging(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
     caplog.set_level(logging.DEBUG)
     logging.getLogger().setLevel(logging.DEBUG)
-    level = logger.log_level
+    level = logger.level
     logger.setLevel("DEBUG")
     yield caplog
     logger.setLevel(level)

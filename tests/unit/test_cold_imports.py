@@ -30,11 +30,13 @@ def modules_after(code: str) -> set[str]:
     return set(json.loads(out.splitlines()[-1]))
 
 
-def test_the_handler_imports_no_action_sweep_credentials_or_provider_code() -> None:
+def test_the_handler_imports_no_action_sweep_credentials_provider_or_powertools_code() -> None:
     loaded = modules_after("import app")
     unused_by_steps = {"crossrotate.actions", "crossrotate.fleet", "crossrotate.credentials", "crossrotate.aws"}
     assert loaded.isdisjoint(unused_by_steps | PROVIDER_PACKAGES)
-    assert not {name for name in loaded if name.split(".")[0] in ("boto3", "httpx")}  # Powertools imports botocore
+    assert not {
+        name for name in loaded if name.split(".")[0] in ("boto3", "botocore", "httpx", "aws_lambda_powertools")
+    }
 
 
 def test_a_secret_imports_its_own_provider_only() -> None:
