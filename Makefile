@@ -44,7 +44,7 @@ slow: $(VENV)/.installed databases
 build:
 	bash scripts/sam-build.sh
 
-# Timing-dependent, so never part of `make test` or CI. Writes its table into the README.
+# Timing-dependent, so never part of `make test` or CI. Writes its tables into docs/performance.md.
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py --write
 

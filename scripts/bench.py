@@ -52,12 +52,19 @@ SANDBOX = ROOT / "scripts" / "bench_sandbox.py"
 INIT_RUNS = 15
 IMPORT_TRACES = 5
 ROTATIONS = 5
+WARM_ROTATIONS = 21
+"""A warm rotation costs the function about 15 ms of CPU: more of them, for a steady median."""
 STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 KINDS = ("fresh", "warm")
 """Each step in its own fresh process (each Secrets Manager call may start a new sandbox), or all in one warm
 process that has already done a rotation."""
-FIRST_USE = re.compile(r"boto3|httpx|crossrotate\.aws|crossrotate\.providers\.\w+\.sts")
-"""Modules a step imports when it first needs them; keyless must not pull any of them into the handler's import."""
+FIRST_USE = re.compile(
+    r"boto3|httpx|crossrotate\.(aws|credentials|actions|fleet)|crossrotate\.providers\.[\w.]+|aws_lambda_powertools"
+    r"\.utilities\.batch"
+)
+"""Modules loaded when first needed, never by the handler's import: boto3 and the AWS adapters (the first step's
+client), httpx, the credential sources and a provider's package (the secret read names it), the actions and the
+sweep code (their events), and Powertools' batch utility (a worker's batch)."""
 
 FLEET = 10_000
 """Secrets a planner run lists and queues."""
@@ -228,9 +235,8 @@ def cold_init() -> dict[str, float]:
 class InitImports:
     modules: list[str]
     """Every module loaded once ``import app`` returns."""
-    credentials_ms: float
-    """crossrotate.credentials' own import time (median): the credential sources, both kinds, the one module of
-    keyless loaded at init."""
+    own_ms: dict[str, float]
+    """Import time by whose modules (``-X importtime``'s own time per module, summed; median of the traces)."""
 
     @property
     def first_use(self) -> list[str]:
@@ -245,7 +251,7 @@ def init_imports() -> InitImports:
     import, so these runs are not the timed ones)."""
     program = "import app, json, sys\nprint(json.dumps(sorted(sys.modules)))"
     modules: list[str] = []
-    credentials_us: list[int] = []
+    traces: list[dict[str, int]] = []
     for _ in range(IMPORT_TRACES):
         run = subprocess.run(
             [RUNTIME / "bin" / "python", "-X", "importtime", "-c", program],
@@ -256,9 +262,25 @@ def init_imports() -> InitImports:
             cwd=tempfile.gettempdir(),
         )
         modules = json.loads(run.stdout)
-        self_us = {m[2]: int(m[1]) for m in map(IMPORT_TIME_LINE.match, run.stderr.splitlines()) if m}
-        credentials_us.append(self_us.get("crossrotate.credentials", 0))
-    return InitImports(modules, statistics.median(credentials_us) / 1000)
+        by_whom: dict[str, int] = {}
+        for line in map(IMPORT_TIME_LINE.match, run.stderr.splitlines()):
+            if line:
+                whose = IMPORTERS.get(line[2].split(".")[0], "the standard library and the rest")
+                by_whom[whose] = by_whom.get(whose, 0) + int(line[1])
+        traces.append(by_whom)
+    whom = sorted({name for trace in traces for name in trace})
+    return InitImports(modules, {w: statistics.median(t.get(w, 0) for t in traces) / 1000 for w in whom})
+
+
+IMPORTERS = {
+    "crossrotate": "crossrotate",
+    "app": "crossrotate",
+    "aws_lambda_powertools": "Powertools",
+    "typing_extensions": "Powertools",
+    "jmespath": "Powertools",
+}
+"""Whose modules, by top-level package: Powertools brings typing_extensions and jmespath (botocore, which it also
+imports for its user-agent hook, is the runtime's, counted with the rest)."""
 
 
 @dataclass
@@ -278,8 +300,9 @@ class Sandbox:
     """With ``--count-calls``: every AWS call, by operation."""
     responses: list[Any] | None = None
     spawn_to_exit_s: float = 0.0
-    """What a user pays for a fresh sandbox: from spawning the process to its exit, seen from outside (the
-    interpreter's start, every import the handler path needs, the events, the exit)."""
+    """What a user pays for a fresh sandbox, seen from outside: from spawning the process to its exit right after
+    the last handler returned (the interpreter's start, every import the handler path needs, the events). The
+    sandbox then ends with ``os._exit``, as a Lambda sandbox is frozen and killed, never shut down."""
     process_cpu_s: float = 0.0
     """The whole process's CPU time (user + system, from ``wait4``), its start and exit included."""
 
@@ -544,7 +567,7 @@ def rotations() -> dict[str, Runs]:
                 try:
                     for sandbox in sandboxes.values():
                         rotate(cloud, account, served(sandbox), warm=True)  # warming up: not counted
-                    for _ in range(ROTATIONS):
+                    for _ in range(WARM_ROTATIONS):
                         for side, sandbox in sandboxes.items():
                             cost = rotate(cloud, account, served(sandbox), warm=True)
                             runs[provider][side, variant.name, "warm"].append(cost)
@@ -561,7 +584,7 @@ def fresh_sandboxes(env: Mapping[str, str], arguments: list[str]) -> Callable[[l
 
 
 def median(costs: list[RotationCost], field: str = "wall_s") -> RotationCost:
-    """The rotation of median ``field`` (:data:`ROTATIONS` is odd)."""
+    """The rotation of median ``field`` (:data:`ROTATIONS` and :data:`WARM_ROTATIONS` are odd)."""
     return sorted(costs, key=lambda cost: float(getattr(cost, field)))[len(costs) // 2]
 
 
@@ -583,6 +606,8 @@ class FloorRatio:
     """(function, floor), the medians of spawn-to-exit."""
     warm: tuple[RotationCost, RotationCost]
     """(function, floor), the medians of CPU time."""
+    warm_pairs: list[float]
+    """Each warm rotation's CPU over the floor's rotation just after it (the two sandboxes take turns)."""
     same_calls: bool
     """Every rotation of both sides made the same calls, by API and action."""
 
@@ -592,7 +617,9 @@ class FloorRatio:
 
     @property
     def warm_cpu(self) -> float:
-        return self.warm[0].cpu_s / self.warm[1].cpu_s
+        """The median of the paired ratios: a warm rotation is about 15 ms of CPU, and the machine's speed drifts
+        more than that between rotations; each pair ran back to back, so the drift cancels within it."""
+        return float(statistics.median(self.warm_pairs))
 
     def row(self) -> tuple[str, ...]:
         (function, floor), (warm, warm_floor) = self.fresh, self.warm
@@ -604,7 +631,7 @@ class FloorRatio:
             f"{self.cold:.2f}x",
             f"{ms(warm.cpu_s)} CPU ({ms(warm.wall_s)} wall)",
             f"{ms(warm_floor.cpu_s)} CPU ({ms(warm_floor.wall_s)} wall)",
-            f"{self.warm_cpu:.2f}x",
+            f"{self.warm_cpu:.2f}x (pairs {min(self.warm_pairs):.2f} to {max(self.warm_pairs):.2f})",
             f"{function.secrets_manager_calls} Secrets Manager; "
             + calls_text({**function.provider_calls, **function.exchange_calls})
             + ("" if self.same_calls else " (**the floor's differ**)"),
@@ -617,12 +644,16 @@ def floor_ratios(runs: dict[str, Runs]) -> list[FloorRatio]:
         for variant in VARIANTS:
             fresh = tuple(median(r[side, variant.name, "fresh"]) for side in SIDES)
             warm = tuple(median(r[side, variant.name, "warm"], "cpu_s") for side in SIDES)
+            pairs = zip(r["function", variant.name, "warm"], r["floor", variant.name, "warm"], strict=True)
+            warm_pairs = [function.cpu_s / floor.cpu_s for function, floor in pairs]
             same = all(
-                r["function", variant.name, kind][n].calls() == r["floor", variant.name, kind][n].calls()
-                for kind in ("fresh", "warm")
-                for n in range(ROTATIONS)
+                function.calls() == floor.calls()
+                for kind in KINDS
+                for function, floor in zip(
+                    r["function", variant.name, kind], r["floor", variant.name, kind], strict=True
+                )
             )
-            ratios.append(FloorRatio(provider, variant.name, fresh, warm, same))  # type: ignore[arg-type]
+            ratios.append(FloorRatio(provider, variant.name, fresh, warm, warm_pairs, same))  # type: ignore[arg-type]
     return ratios
 
 
@@ -693,7 +724,7 @@ def keyless_targets(runs: dict[str, Runs], init: InitImports) -> list[Target]:
             and all(cost.key_reads == 0 for cost in every),
         ),
         Target(
-            "keyless: first-use modules in the handler's import",
+            "first-use modules in the handler's import (boto3, httpx, credentials, providers, actions, sweeps)",
             ", ".join(init.first_use) or "none",
             "none",
             not init.first_use,
@@ -1127,12 +1158,13 @@ def main() -> int:
         ),
         (
             "cold init: modules the handler's import loads",
-            f"{len(imports.modules)} ({len(ours)} of crossrotate); of boto3, httpx, crossrotate.aws and the STS "
-            f"clients: {', '.join(imports.first_use) or 'none'}",
+            f"{len(imports.modules)} ({len(ours)} of crossrotate); of those loaded on first use (boto3, httpx, the "
+            f"AWS adapters, credentials, actions, sweeps, providers, Powertools' batch): "
+            f"{', '.join(imports.first_use) or 'none'}",
         ),
         (
-            "… of which crossrotate.credentials (credential sources, both kinds), own time",
-            f"{imports.credentials_ms:.1f} ms",
+            f"… by whose modules (own time, `-X importtime`, median of {IMPORT_TRACES})",
+            ", ".join(f"{whom} {value:.1f} ms" for whom, value in sorted(imports.own_ms.items(), key=lambda i: -i[1])),
         ),
         ("layer, zipped (built as `sam build` does)", f"{layer_zip:,} bytes"),
         ("official SDKs with their dependencies, zipped", f"{sdk_zip:,} bytes"),
@@ -1188,8 +1220,9 @@ def main() -> int:
             "|---|---|",
             *(f"| {what} | {figure} |" for what, figure in rows),
             "",
-            f"| rotation (median of {ROTATIONS}) | every step in a fresh sandbox: spawn to exit (init, handler); "
-            "CPU | floor | cold ratio | one warm sandbox: CPU (wall) | floor | warm CPU ratio | calls |",
+            f"| rotation (medians: {ROTATIONS} fresh, {WARM_ROTATIONS} warm) | every step in a fresh sandbox: spawn to "
+            "exit (init, handler); CPU | floor | cold ratio | one warm sandbox: CPU (wall) | floor | warm CPU ratio, "
+            "median of pairs (range) | calls |",
             "|---|---|---|---|---|---|---|---|",
             *("| " + " | ".join(ratio.row()) + " |" for ratio in ratios),
             "",

@@ -29,6 +29,8 @@ RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctim
 """A LogRecord's own attributes: whatever else a record carries came in a call's ``extra``."""
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
+_ENCODE = json.JSONEncoder(default=str, separators=(",", ":"), ensure_ascii=False).encode
+"""Made once: ``json.dumps`` with any argument of its own builds a new encoder for every line."""
 
 
 class JsonLines(logging.Formatter):
@@ -52,7 +54,7 @@ class JsonLines(logging.Formatter):
         if trace:
             line["xray_trace_id"] = trace.split(";")[0].replace("Root=", "")
         kept = {key: value for key, value in line.items() if value is not None}
-        return json.dumps(kept, default=str, separators=(",", ":"), ensure_ascii=False)
+        return _ENCODE(kept)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         """``2026-11-30 06:23:47,551+0000``: local time (UTC in Lambda), milliseconds after the seconds."""

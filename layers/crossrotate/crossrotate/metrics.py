@@ -28,6 +28,8 @@ import time
 from .errors import RotationError
 
 NAMESPACE = "crossrotate"
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+"""Made once: ``json.dumps`` with any argument of its own builds a new encoder for every line."""
 COUNT = "Count"
 MILLISECONDS = "Milliseconds"
 
@@ -47,7 +49,7 @@ def _emit(name: str, value: float, unit: str, **dimensions: str) -> None:
         **dimensions,
         name: [float(value)],
     }
-    print(json.dumps(document, separators=(",", ":")))
+    print(_ENCODE(document))
 
 
 def failure_class(error: RotationError) -> str:
