@@ -72,14 +72,14 @@ def test_a_bad_length_setting_is_a_fatal_configuration_error(configured: str) ->
     assert raised.value.code == "InvalidConfiguration"
 
 
-@given(size=st.integers(1, 256), count=st.integers(0, 300))
+@given(size=st.integers(1, 70_000), count=st.integers(0, 300))
 def test_uniform_draws_are_as_many_as_asked_and_in_range(size: int, count: int) -> None:
     drawn = uniform_draws(size, count)
     assert len(drawn) == count
     assert all(0 <= value < size for value in drawn)
 
 
-@pytest.mark.parametrize("size", [7, 62, 90, 256])
+@pytest.mark.parametrize("size", [7, 62, 90, 256, 257, 1000])
 def test_uniform_draws_reach_every_value_about_equally(size: int) -> None:
     """200 draws a value expected: a value drawn less than half or more than twice as often as the others would
     show a bias of the modulo (the rejected tail) or a lost range; the chance of that by luck is far below 1e-9."""
@@ -88,3 +88,8 @@ def test_uniform_draws_reach_every_value_about_equally(size: int) -> None:
         counts[value] += 1
     assert min(counts) > 100
     assert max(counts) < 400
+
+
+def test_uniform_draws_refuse_an_empty_range() -> None:
+    with pytest.raises(ValueError, match="range"):
+        uniform_draws(0, 1)

@@ -19,13 +19,20 @@ DEFAULT_LENGTH = 32
 
 
 def uniform_draws(size: int, count: int) -> list[int]:
-    """``count`` numbers drawn uniformly from ``range(size)`` (``size`` at most 256) by the CSPRNG: random bytes
-    below the largest multiple of ``size`` are taken modulo ``size``, the rest dropped, so none is favoured."""
-    limit = 256 - 256 % size
+    """``count`` numbers drawn uniformly from ``range(size)`` by the CSPRNG, from a few reads of it: each number
+    is read as the fewest bytes that cover ``size``, and a value at or above the largest multiple of ``size`` they
+    can hold is dropped (so none is favoured); the rest are taken modulo ``size``."""
+    if size < 1:
+        raise ValueError(f"cannot draw from range({size})")
+    width = max(1, ((size - 1).bit_length() + 7) // 8)
+    span = 256**width
+    limit = span - span % size
     drawn: list[int] = []
     while len(drawn) < count:
         wanted = count - len(drawn)
-        drawn += [byte % size for byte in secrets.token_bytes(wanted + wanted // 2 + 4) if byte < limit][:wanted]
+        raw = secrets.token_bytes(width * (wanted + wanted // 2 + 4))
+        values = raw if width == 1 else [int.from_bytes(raw[i : i + width]) for i in range(0, len(raw), width)]
+        drawn += [value % size for value in values if value < limit][:wanted]
     return drawn
 
 
