@@ -121,9 +121,13 @@ class RecordingMotoServer(ThreadedMotoServer):
 
 
 def start_secrets_manager() -> RecordingMotoServer:
-    """moto's server on a free loopback port, with AWS's version rule, and the environment pointed at it."""
+    """moto's server on a free loopback port, with AWS's version rule, its SQS receiving in linear time, and the
+    environment pointed at it."""
     moto_models.SecretsManagerBackend._check_with_existing_secrets_and_versions = _aws_version_rule  # type: ignore[method-assign]
     moto_models.SecretsManagerBackend.rotate_secret = _aws_rotate  # type: ignore[method-assign]
+    from .sqs import receives_in_linear_time  # the same server holds the sweep queues
+
+    receives_in_linear_time()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = RecordingMotoServer(ip_address="127.0.0.1", port=0)
     server.start()

@@ -30,7 +30,8 @@ def _retained(backend: Any, queue_name: str, message: Any) -> bool:
 
 
 def receives_in_linear_time() -> None:
-    """Make moto's ReceiveMessage look at each message once (see :func:`_retained`); idempotent."""
+    """Make moto's ReceiveMessage look at each message once (see :func:`_retained`): done where the local moto
+    server starts (:func:`~localcloud.secretsmanager.start_secrets_manager`)."""
     from moto.sqs.models import SQSBackend
 
     SQSBackend.is_message_valid_based_on_retention_period = _retained  # type: ignore[method-assign,assignment]
@@ -50,7 +51,6 @@ class SweepQueues:
 
     @classmethod
     def create(cls, max_receives: int = 3) -> SweepQueues:
-        receives_in_linear_time()
         sqs, name = sqs_client(), f"sweep-{uuid.uuid4().hex[:10]}"
         dead_letter_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
         dead_letter_arn = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])["Attributes"][
