@@ -34,6 +34,7 @@ import tempfile
 import time
 import uuid
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -437,31 +438,26 @@ class Tally:
     def __init__(self, cloud: Any, account: Any) -> None:
         from crossrotate.registry import PROVIDERS
 
-        self.cloud, self.account = cloud, account
-        self.clouds_sts = cloud.sts[PROVIDERS[account.provider].cloud.name]
+        aws_sts, clouds_sts = cloud.sts["aws"], cloud.sts[PROVIDERS[account.provider].cloud.name]
+        self.boundaries = {
+            "aws": cloud.moto.calls,
+            "provider": cloud.emulators[account.provider].calls,
+            "sts": aws_sts.calls,
+            "cloud sts": clouds_sts.calls,
+        }
+        self.exchanges = (aws_sts.action, clouds_sts.action)  # AWS STS also serves the issuer's keys: not counted
         self.mark()
 
     def mark(self) -> None:
-        self.aws, self.provider, self.exchanges = len(self.cloud.moto.calls), *self.counts()
-
-    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
-        provider: dict[str, int] = {}
-        for call in list(self.cloud.emulators[self.account.provider].calls):
-            provider[call.action] = provider.get(call.action, 0) + 1
-        sts = (self.cloud.sts["aws"], self.clouds_sts)  # only the exchange: AWS STS also serves the issuer's keys
-        return provider, {service.action: len(service.calls_of(service.action)) for service in sts}
+        self.marks = {name: len(calls) for name, calls in self.boundaries.items()}
 
     def since_mark(self) -> tuple[list[Any], dict[str, int], dict[str, int]]:
-        """Secrets Manager calls, provider calls and exchanges since :meth:`mark`; marks anew."""
-        aws = [call for call in self.cloud.moto.calls[self.aws :] if call.service == "secretsmanager"]
-        provider, exchanges = self.counts()
-        found = (aws, since(provider, self.provider), since(exchanges, self.exchanges))
+        """Secrets Manager calls, provider calls and exchanges (by action) since :meth:`mark`; marks anew."""
+        new = {name: calls[self.marks[name] :] for name, calls in self.boundaries.items()}
         self.mark()
-        return found
-
-
-def since(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
-    return {action: n - before.get(action, 0) for action, n in after.items() if n > before.get(action, 0)}
+        aws = [call for call in new["aws"] if call.service == "secretsmanager"]
+        exchanged = [call.action for call in new["sts"] + new["cloud sts"] if call.action in self.exchanges]
+        return aws, dict(Counter(call.action for call in new["provider"])), dict(Counter(exchanged))
 
 
 def merged(counts: list[dict[str, int]]) -> dict[str, int]:
