@@ -90,7 +90,7 @@ class JsonLogger:
         self.info = self._logger.info
         self.warning = self._logger.warning
         self.error = self._logger.error
-        self.cold_start = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
+        self.cold_start = environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
 
     @property
     def level(self) -> int:
