@@ -126,7 +126,7 @@ class LocalCloud:
     emulators: dict[str, EmulatorServer] = field(default_factory=dict)
     keyless: bool = False
     """No API key secrets: the environment names a role per cloud instead."""
-    keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    keys: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
     """Per cloud: the API key id and secret the emulators know."""
     key_secrets: dict[str, str] = field(default_factory=dict)
     """Per cloud: the name of the secret holding that key (none when keyless)."""
