@@ -34,6 +34,26 @@ from localcloud.secretsmanager import (
 from localcloud.tencentcloud import TencentPostgresEmulator
 
 
+class LoggedLines:
+    """The function's log lines written to stdout so far, as JSON objects (its metric lines left out)."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
+        self.capsys = capsys
+        self.lines: list[dict[str, Any]] = []
+
+    def __call__(self) -> list[dict[str, Any]]:
+        for text in self.capsys.readouterr().out.splitlines():
+            line = json.loads(text) if text.startswith("{") else {}
+            if "level" in line and "_aws" not in line:
+                self.lines.append(line)
+        return self.lines
+
+
+@pytest.fixture
+def logged(capsys: pytest.CaptureFixture[str]) -> LoggedLines:
+    return LoggedLines(capsys)
+
+
 @pytest.fixture(scope="session")
 def secrets_manager() -> Iterator[RecordingMotoServer]:
     server = start_secrets_manager()

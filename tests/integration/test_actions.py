@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AccountSetup, VirtualClock, attach_database, unique
+from conftest import AccountSetup, LoggedLines, VirtualClock, attach_database, unique
 
 from crossrotate import actions, events, runtime
 from crossrotate.actions import rotation_token
@@ -142,9 +142,9 @@ def act(event: dict[str, Any], clock: VirtualClock) -> dict[str, Any]:
     return actions.run_action(request, runtime.dependencies(LambdaContext(), clock=clock))
 
 
-def listed_result(caplog: pytest.LogCaptureFixture) -> dict[str, Any]:
+def listed_result(logged: LoggedLines) -> dict[str, Any]:
     """The one result of the document the last action logged (a raising action logs it before it raises)."""
-    *_, listed = [record.action_result for record in caplog.records if hasattr(record, "action_result")]
+    *_, listed = [line["action_result"] for line in logged() if "action_result" in line]
     return only(listed)
 
 
@@ -174,13 +174,13 @@ def test_verify_raises_retryably_when_the_provider_stays_throttled(
     tencent: TencentPostgresEmulator,
     tencent_secret: AccountSetup,
     clock: VirtualClock,
-    caplog: pytest.LogCaptureFixture,
+    logged: LoggedLines,
 ) -> None:
     tencent.inject("error", action="DescribeAccounts", code="RequestLimitExceeded", times=1000)
     with pytest.raises(RetryableRotationError) as raised:
         act({"action": "verify", "secret_id": tencent_secret.secret_id}, clock)
     assert raised.value.code == "ActionIncomplete"
-    assert (listed_result(caplog)["code"], listed_result(caplog)["retryable"]) == ("RequestLimitExceeded", True)
+    assert (listed_result(logged)["code"], listed_result(logged)["retryable"]) == ("RequestLimitExceeded", True)
     assert len(tencent.calls_of("DescribeAccounts")) == 5
 
 
@@ -188,7 +188,7 @@ def test_verify_classifies_account_states_as_the_table_does(
     tencent: TencentPostgresEmulator,
     tencent_secret: AccountSetup,
     clock: VirtualClock,
-    caplog: pytest.LogCaptureFixture,
+    logged: LoggedLines,
 ) -> None:
     """Settling is waited for, like setSecret does; still settling at the deadline is AccountNotReady
     (retryable); a locked account is AccountNotUsable (fatal): as docs/errors.md says."""
@@ -199,7 +199,7 @@ def test_verify_classifies_account_states_as_the_table_does(
     account.settling_reads = 10**6
     with pytest.raises(RetryableRotationError):
         act(event, clock)
-    assert (listed_result(caplog)["code"], listed_result(caplog)["retryable"]) == ("AccountNotReady", True)
+    assert (listed_result(logged)["code"], listed_result(logged)["retryable"]) == ("AccountNotReady", True)
     account.settling_reads, account.status = 0, 5  # Tencent's "locked"
     result = only(act(event, clock))
     assert (result["code"], result["retryable"]) == ("AccountNotUsable", False)

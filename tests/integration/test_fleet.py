@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from conftest import unique
+from conftest import LoggedLines, unique
 
 from crossrotate import runtime
 from crossrotate.actions import rotation_token
@@ -104,9 +104,7 @@ def test_a_fleet_sweep_runs_end_to_end_planner_queue_workers(fleet: Fleet, size:
     assert fleet.queues.bodies(fleet.queues.dead_letter_url) == []
 
 
-def test_a_retryable_failure_goes_back_to_the_queue_and_succeeds_later(
-    fleet: Fleet, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_retryable_failure_goes_back_to_the_queue_and_succeeds_later(fleet: Fleet, logged: LoggedLines) -> None:
     accounts = fleet.add(4)
     tencent = fleet.local.emulators["tencentcloud-postgres"]
     throttled = [a for a in accounts if a.provider == "tencentcloud-postgres"]
@@ -120,8 +118,8 @@ def test_a_retryable_failure_goes_back_to_the_queue_and_succeeds_later(
     assert mapping.drain() == 2
     assert len(mapping.failures) == 2  # no new failures
     assert fleet.queues.bodies() == []
-    done = [r for r in caplog.records if r.getMessage() == "sweep record"]
-    assert sorted(r.outcome for r in done) == ["failed", "failed", *["verified"] * 4]
+    done = [line for line in logged() if line["message"] == "sweep record"]
+    assert sorted(line["outcome"] for line in done) == ["failed", "failed", *["verified"] * 4]
 
 
 def test_a_fatal_failure_and_a_malformed_body_are_not_retried_and_change_nothing(fleet: Fleet) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import AccountSetup, VirtualClock, attach_database, cancel, step, unique
+from conftest import AccountSetup, LoggedLines, VirtualClock, attach_database, cancel, step, unique
 
 from crossrotate import actions, aws, events, runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError
@@ -363,7 +363,7 @@ def test_a_retried_scheduler_firing_starts_no_second_rotation(
 
 
 def test_an_action_out_of_time_lists_what_it_did_not_reach(
-    driver: SecretsManagerDriver, tencent_secret: AccountSetup, clock: VirtualClock, caplog: pytest.LogCaptureFixture
+    driver: SecretsManagerDriver, tencent_secret: AccountSetup, clock: VirtualClock, logged: LoggedLines
 ) -> None:
     """Never silently stops: the secrets the invocation has no time left for are retryable failures."""
     driver.rotate(tencent_secret.secret_id)
@@ -377,8 +377,8 @@ def test_an_action_out_of_time_lists_what_it_did_not_reach(
     deps = deps._replace(store=StoreAround(get_value=slow_read), deadline=clock.monotonic() + 5.5)
     with pytest.raises(RetryableRotationError):
         actions.run_action(request, deps)
-    *_, record = [r for r in caplog.records if hasattr(r, "action_result")]
-    assert [(r["outcome"], r["code"]) for r in record.action_result["results"]] == [
+    *_, line = [line for line in logged() if "action_result" in line]
+    assert [(r["outcome"], r["code"]) for r in line["action_result"]["results"]] == [
         ("verified", None),
         ("failed", "NotReached"),
         ("failed", "NotReached"),

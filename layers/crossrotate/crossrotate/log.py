@@ -4,11 +4,15 @@ secret value or an API key: the steps log ids, codes and counts only.
 The lines are the ones Powertools' Logger writes (``Logger(service="crossrotate")`` with
 ``inject_lambda_context(clear_state=True)``): the same keys in the same order (level, location, message,
 timestamp, service, the Lambda context's keys, the appended keys, a call's extra keys, then xray_trace_id when
-traced) and the same values; ``tests/unit/test_log.py`` holds them equal. It has no traceback form: the function
-never logs one (an unexpected failure logs its frames as a key of its own). They are
-written here, on the standard library's logging, because Powertools' Logger cost every fresh sandbox about
-10 ms to import (its package imports its metrics and tracer with it) and every line about 60 µs, the largest
-part of what the function adds to its calls (docs/performance.md).
+traced: ``_X_AMZN_TRACE_ID``, which Lambda sets for each invocation, read as it starts) and the same values;
+``tests/unit/test_log.py`` holds them equal. It has no traceback form: the function never logs one (an
+unexpected failure logs its frames as a key of its own).
+
+They are written here, straight to ``sys.stdout`` (whichever stream it is at the time, as ``print`` does), not
+through the standard library's logging: Powertools' Logger cost every fresh sandbox about 10 ms to import and
+every line about 60 µs, and a LogRecord sent through the logging machinery still about 34 µs, most of it for
+fields no line carries (thread, process, the caller found by walking the stack); this costs about 15 µs
+(docs/performance.md). The libraries' own loggers (boto3's, httpx's) are the standard library's, untouched.
 
 The level is ``POWERTOOLS_LOG_LEVEL``, else ``LOG_LEVEL``, else INFO, read when the process starts.
 """
@@ -17,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import os
 import sys
 import time
@@ -25,87 +28,96 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 SERVICE = "crossrotate"
-RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "location", "timestamp"}
-"""A LogRecord's own attributes: whatever else a record carries came in a call's ``extra``."""
+LEVELS = {"DEBUG": 10, "INFO": 20, "WARN": 30, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
+"""The standard library's level numbers, by the names ``LOG_LEVEL`` may give."""
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 _ENCODE = json.JSONEncoder(default=str, separators=(",", ":"), ensure_ascii=False).encode
 """Made once: ``json.dumps`` with any argument of its own builds a new encoder for every line."""
 
 
-class JsonLines(logging.Formatter):
-    """One JSON object a record, with the keys of the invocation (:attr:`keys`) after the fixed ones."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.keys: dict[str, Any] = {}
-
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "level": record.levelname,
-            "location": f"{record.funcName}:{record.lineno}",
-            "message": record.getMessage(),
-            "timestamp": self.formatTime(record),
-            "service": SERVICE,
-            **self.keys,
-        }
-        line.update((key, value) for key, value in vars(record).items() if key not in RECORD_FIELDS)
-        trace = os.environ.get("_X_AMZN_TRACE_ID")
-        if trace:
-            line["xray_trace_id"] = trace.split(";")[0].replace("Root=", "")
-        kept = {key: value for key, value in line.items() if value is not None}
-        return _ENCODE(kept)
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        """``2026-11-30 06:23:47,551+0000``: local time (UTC in Lambda), milliseconds after the seconds."""
-        local = time.localtime(record.created)
-        return time.strftime(f"%Y-%m-%d %H:%M:%S,{int(record.msecs):03d}%z", local)
-
-
 def level_from(environ: Mapping[str, str]) -> str:
     return (environ.get("POWERTOOLS_LOG_LEVEL") or environ.get("LOG_LEVEL") or "INFO").upper()
 
 
-class _NotOurs(logging.Filter):
-    """On the root logger's handlers (the Lambda runtime's): our records are written once, by our handler."""
+def level_number(level: int | str) -> int:
+    if isinstance(level, int):
+        return level
+    if level.upper() not in LEVELS:
+        raise ValueError(f"unknown log level {level[:20]!r}: use one of {', '.join(LEVELS)}")
+    return LEVELS[level.upper()]
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.name == SERVICE or record.name.startswith(SERVICE + "."))
+
+@functools.lru_cache(maxsize=2)
+def _second(epoch_second: int) -> tuple[str, str]:
+    """The timestamp's parts around its milliseconds, the same for every line of one second."""
+    local = time.localtime(epoch_second)
+    return time.strftime("%Y-%m-%d %H:%M:%S,", local), time.strftime("%z", local)
+
+
+def timestamp(nanoseconds: int) -> str:
+    """``2026-11-30 06:23:47,551+0000``: local time (UTC in Lambda), milliseconds after the seconds, as the
+    standard library's LogRecord computes them."""
+    seconds, milliseconds = divmod(nanoseconds // 1_000_000, 1000)
+    before, zone = _second(seconds)
+    return f"{before}{milliseconds:03d}{zone}"
 
 
 class JsonLogger:
-    """The standard library's logger ``crossrotate``, writing :class:`JsonLines` to stdout."""
+    """``debug``/``info``/``warning``/``error`` with the standard library's signatures (a message, its
+    ``%`` arguments, ``extra`` keys), each writing one JSON line with the invocation's :attr:`keys`."""
 
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
-        self.formatter = JsonLines()
-        self._logger = logging.getLogger(SERVICE)
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(self.formatter)
-        self._logger.addHandler(handler)
-        self._logger.setLevel(level_from(environ))
-        for root_handler in logging.root.handlers:
-            if type(root_handler).__name__ != "LogCaptureHandler":  # pytest's caplog still sees the records
-                root_handler.addFilter(_NotOurs())
-        self.debug = self._logger.debug
-        self.info = self._logger.info
-        self.warning = self._logger.warning
-        self.error = self._logger.error
+        self.level = level_number(level_from(environ))
+        self.keys: dict[str, Any] = {}
+        self.trace_id: str | None = None
+        """The invocation's X-Ray trace id (Lambda sets ``_X_AMZN_TRACE_ID`` for each one)."""
         self.cold_start = environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
 
-    @property
-    def level(self) -> int:
-        return self._logger.level
-
     def setLevel(self, level: int | str) -> None:
-        self._logger.setLevel(level)
+        self.level = level_number(level)
+
+    def debug(self, message: str, *args: Any, extra: Mapping[str, Any] | None = None) -> None:
+        if self.level <= 10:
+            self._write("DEBUG", message, args, extra)
+
+    def info(self, message: str, *args: Any, extra: Mapping[str, Any] | None = None) -> None:
+        if self.level <= 20:
+            self._write("INFO", message, args, extra)
+
+    def warning(self, message: str, *args: Any, extra: Mapping[str, Any] | None = None) -> None:
+        if self.level <= 30:
+            self._write("WARNING", message, args, extra)
+
+    def error(self, message: str, *args: Any, extra: Mapping[str, Any] | None = None) -> None:
+        if self.level <= 40:
+            self._write("ERROR", message, args, extra)
+
+    def _write(self, level: str, message: str, args: tuple[Any, ...], extra: Mapping[str, Any] | None) -> None:
+        caller = sys._getframe(2)  # who called debug/info/warning/error
+        line: dict[str, Any] = {
+            "level": level,
+            "location": f"{caller.f_code.co_name}:{caller.f_lineno}",
+            "message": message % args if args else message,
+            "timestamp": timestamp(time.time_ns()),
+            "service": SERVICE,
+            **self.keys,
+        }
+        if extra:
+            line.update(extra)
+        if self.trace_id:
+            line["xray_trace_id"] = self.trace_id
+        stream = sys.stdout
+        stream.write(_ENCODE({key: value for key, value in line.items() if value is not None}) + "\n")
+        stream.flush()
 
     def append_keys(self, **keys: Any) -> None:
         """Keys every later line of this invocation carries."""
-        self.formatter.keys.update(keys)
+        self.keys.update(keys)
 
     def remove_keys(self, names: list[str]) -> None:
         for name in names:
-            self.formatter.keys.pop(name, None)
+            self.keys.pop(name, None)
 
     def inject_lambda_context(self, handler: Handler) -> Handler:
         """Each invocation starts with only the Lambda context's keys (what was appended before is dropped)."""
@@ -113,7 +125,9 @@ class JsonLogger:
         @functools.wraps(handler)
         def invoked(event: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
             cold_start, self.cold_start = self.cold_start, False
-            self.formatter.keys = {
+            trace = os.environ.get("_X_AMZN_TRACE_ID")
+            self.trace_id = trace.split(";")[0].replace("Root=", "") if trace else None
+            self.keys = {
                 "cold_start": cold_start,
                 "function_name": context.function_name,
                 "function_memory_size": context.memory_limit_in_mb,
