@@ -31,6 +31,8 @@ class Backoff(NamedTuple):
 
 API_BACKOFF = Backoff()
 """What provider and AWS calls use."""
+_JITTER = random.Random()
+"""The process's jitter: seeding a generator reads the system's randomness, too much to do for every call."""
 
 
 def with_retries(
@@ -44,7 +46,7 @@ def with_retries(
     rng: random.Random | None = None,
 ) -> T:
     """``call()``, repeated while it raises RetryableRotationError and attempts and time remain."""
-    rng = rng or random.Random()
+    rng = rng or _JITTER
     attempt = 0
     while True:
         try:
