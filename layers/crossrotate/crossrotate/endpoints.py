@@ -4,6 +4,7 @@ only to ``https`` URLs or to loopback (local emulators).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from urllib.parse import urlsplit
 
@@ -19,8 +20,10 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=32)
 def checked_endpoint(url: str, variable: str) -> str:
-    """``url`` without a trailing slash, if it is an acceptable base URL; else FatalRotationError."""
+    """``url`` without a trailing slash, if it is an acceptable base URL; else FatalRotationError. Kept per
+    value: the environment gives the same few for the sandbox's life, and parsing an IP address is not free."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if not host or parts.username or parts.password or parts.query or parts.fragment or parts.path not in ("", "/"):

@@ -95,9 +95,10 @@ class PasswordPolicy(NamedTuple):
         problems = []
         if not self.min_length <= len(password) <= self.max_length:
             problems.append(f"length must be {self.min_length}-{self.max_length}")
-        if not set(password) <= set(self.alphabet):
+        used = set(password)
+        if not used.issubset(self.alphabet):
             problems.append(f"only letters, digits and {self.symbols} are allowed")
-        present = sum(any(c in group for c in password) for group in self.classes)
+        present = sum(not used.isdisjoint(group) for group in self.classes)
         if present < self.classes_required:
             problems.append(f"needs {self.classes_required} of lower-case, upper-case, digits, symbols")
         if password[:1] and password[0] in self.forbidden_first:

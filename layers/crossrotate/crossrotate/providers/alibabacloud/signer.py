@@ -17,7 +17,6 @@ import hmac
 import time
 import uuid
 from collections.abc import Callable, Generator, Iterable, Mapping
-from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
 import httpx
@@ -33,7 +32,7 @@ def percent_encode(value: str) -> str:
 
 
 def iso_timestamp(now: float) -> str:
-    return datetime.fromtimestamp(now, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
 
 
 def new_nonce() -> str:

@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Generator
-from datetime import UTC, datetime
 
 import httpx
 
@@ -24,7 +23,7 @@ def sha256_hex(data: bytes) -> str:
 
 
 def utc_date(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d")
+    return time.strftime("%Y-%m-%d", time.gmtime(timestamp))
 
 
 def canonical_request(content_type: str, host: str, payload: bytes, method: str = "POST") -> str:
