@@ -73,22 +73,18 @@ class PasswordPolicy(NamedTuple):
         return length
 
     def generate(self, length: int) -> str:
-        """A fresh password of ``length`` characters that :meth:`violations` finds nothing wrong with: one character
-        of each class at places drawn at random, the rest drawn from the whole alphabet (as shuffling one of each
-        class into the rest would give), all from a few reads of the CSPRNG rather than one a character."""
+        """A fresh password of ``length`` characters, uniform over those that have every character class and an
+        allowed first character (so that :meth:`violations` finds nothing wrong with it): drawn whole from the
+        alphabet, from one read of the CSPRNG, and drawn again when it lacks something (about 2 draws in 100 at
+        32 characters, about half of them at 8)."""
         if not max(self.min_length, len(self.classes)) <= length <= self.max_length:
             raise ValueError(f"length {length} outside {self.min_length}-{self.max_length}")
-        alphabet = self.alphabet
-        chars = [alphabet[i] for i in uniform_draws(len(alphabet), length)]
-        free = list(range(length))
-        for group in self.classes:
-            place = free.pop(uniform_draws(len(free), 1)[0])
-            chars[place] = group[uniform_draws(len(group), 1)[0]]
-        if chars[0] in self.forbidden_first:
-            # Swap with the first allowed character: one always exists, every class is present.
-            swap = next(i for i, c in enumerate(chars) if c not in self.forbidden_first)
-            chars[0], chars[swap] = chars[swap], chars[0]
-        return "".join(chars)
+        alphabet, classes = self.alphabet, self.classes
+        while True:
+            password = "".join([alphabet[i] for i in uniform_draws(len(alphabet), length)])
+            used = set(password)
+            if all(not used.isdisjoint(group) for group in classes) and password[0] not in self.forbidden_first:
+                return password
 
     def violations(self, password: str) -> list[str]:
         """Each rule ``password`` breaks, in words that never quote the password."""
