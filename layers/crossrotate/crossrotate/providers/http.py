@@ -49,8 +49,11 @@ def shared_client() -> httpx.Client:
         return _client
 
 
-def send(client: httpx.Client, request: httpx.Request, auth: httpx.Auth, provider: str, action: str) -> httpx.Response:
-    """One attempt, its latency counted in the metrics whatever the outcome; transport failures classified."""
+def send(
+    client: httpx.Client, request: httpx.Request, auth: httpx.Auth | None, provider: str, action: str
+) -> httpx.Response:
+    """One attempt, its latency counted in the metrics whatever the outcome; transport failures classified.
+    ``auth`` signs the request as it is sent; None for a request built signed."""
     started = time.monotonic()
     try:
         return client.send(request, auth=auth)

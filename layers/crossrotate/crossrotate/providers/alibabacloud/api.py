@@ -18,7 +18,7 @@ from ...ports import AccountState
 from ...provider import ClientConfig
 from ..http import json_body, renewing, send
 from .cloud import CLOUD
-from .signer import AcsRpcV1Auth, AcsV3Auth, canonical_query
+from .signer import AcsRpcV1Auth, canonical_query, new_nonce, v3_headers
 
 SIGNATURE_VARIABLE = "ALIBABACLOUD_SIGNATURE_VERSION"
 
@@ -58,6 +58,8 @@ class AlibabaRpcApi:
         self.http = config.http
         self.account = config.account
         self.url = (config.endpoint or endpoint) + "/"
+        self.host_header = httpx.URL(self.url).netloc.decode("ascii")
+        """The ``Host`` header httpx sends for ``url``, which a V3 signature covers."""
         self.source = config.credentials
         self.now = config.now
         self.v1 = signature_version == "v1"
@@ -70,14 +72,16 @@ class AlibabaRpcApi:
 
     def _call_once(self, action: str, params: Mapping[str, str], sensitive: tuple[str, ...]) -> dict[str, Any]:
         credentials = self.source.credentials()
-        auth: httpx.Auth = AcsRpcV1Auth(credentials, self.now) if self.v1 else AcsV3Auth(credentials, self.now)
-        pairs = list(params.items())
-        headers = {}
-        if self.v1:
-            pairs += [("Action", action), ("Version", self.version), ("RegionId", self.account.region)]
+        auth: httpx.Auth | None = None
+        if self.v1:  # signed as it is sent: the signature is one more parameter of the query
+            common = [("Action", action), ("Version", self.version), ("RegionId", self.account.region)]
+            request = self.http.build_request("POST", f"{self.url}?{canonical_query([*params.items(), *common])}")
+            auth = AcsRpcV1Auth(credentials, self.now)
         else:
-            headers = {"x-acs-action": action, "x-acs-version": self.version}
-        request = self.http.build_request("POST", f"{self.url}?{canonical_query(pairs)}", headers=headers)
+            query = canonical_query(params.items())
+            action_headers = {"x-acs-action": action, "x-acs-version": self.version}
+            headers = v3_headers(credentials, self.host_header, query, action_headers, b"", self.now(), new_nonce())
+            request = self.http.build_request("POST", f"{self.url}?{query}", headers=headers)
         response = send(self.http, request, auth, self.errors.provider, action)
         return answer_of(response, self.errors, (*sensitive, credentials.key_secret, credentials.token))
 

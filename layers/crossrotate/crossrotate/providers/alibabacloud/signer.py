@@ -2,7 +2,7 @@
 published vectors; clock and nonce are injected for the same reason.
 
 - V3, ``ACS3-HMAC-SHA256`` (what the current official SDK sends): canonical request → string to sign →
-  signature → ``Authorization`` header.
+  signature → ``Authorization`` header, and :func:`v3_headers`, all a request adds.
 - RPC v1, ``HMAC-SHA1`` (the older SDK's): canonical query → string to sign → ``Signature`` parameter.
 
 Both encode with RFC 3986 (:func:`percent_encode`), built here by hand: passwords carry ``&``, ``+`` and
@@ -87,39 +87,37 @@ def v3_authorization(access_key_id: str, signed: list[str], signature: str) -> s
     return f"{V3_ALGORITHM} Credential={access_key_id},SignedHeaders={';'.join(signed)},Signature={signature}"
 
 
-class AcsAuth(httpx.Auth):
-    """What both signatures take: the credentials, a clock and a nonce source (a new nonce every attempt)."""
-
-    def __init__(
-        self,
-        credentials: ApiCredentials,
-        now: Callable[[], float] = time.time,
-        nonce: Callable[[], str] = new_nonce,
-    ) -> None:
-        self.credentials = credentials
-        self.now = now
-        self.nonce = nonce
-
-
-class AcsV3Auth(AcsAuth):
-    """Adds the x-acs-* headers and ``Authorization`` to a request whose query is already the canonical one."""
-
-    requires_request_body = True
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        payload_hash = sha256_hex(request.content)
-        request.headers["x-acs-date"] = iso_timestamp(self.now())
-        request.headers["x-acs-signature-nonce"] = self.nonce()
-        request.headers["x-acs-content-sha256"] = payload_hash
-        if self.credentials.token:
-            request.headers["x-acs-security-token"] = self.credentials.token
-        headers = {name: request.headers[name] for name in request.headers}
-        signed = v3_signed_headers(headers)
-        query = canonical_query(query_pairs(request.url.query.decode()))
-        canonical = v3_canonical_request(request.method, query, headers, signed, payload_hash)
-        signature = v3_signature(self.credentials.key_secret, v3_string_to_sign(canonical))
-        request.headers["Authorization"] = v3_authorization(self.credentials.key_id, signed, signature)
-        yield request
+def v3_headers(
+    credentials: ApiCredentials,
+    host: str,
+    query: str,
+    headers: Mapping[str, str],
+    payload: bytes,
+    now: float,
+    nonce: str,
+    method: str = "POST",
+) -> dict[str, str]:
+    """``headers`` (``x-acs-action``, ``x-acs-version``, a content type if there is a body) and what a V3
+    signature adds to them: ``x-acs-date``, ``x-acs-signature-nonce``, ``x-acs-content-sha256``,
+    ``x-acs-security-token`` (temporary credentials) and ``Authorization``. ``host`` is the ``Host`` header the
+    request will carry and ``query`` its query string, already canonical (:func:`canonical_query`). Made for each
+    attempt before the request is built: the request is built once, with every header, as a bare client would."""
+    payload_hash = sha256_hex(payload)
+    signing = {
+        **headers,
+        "host": host,
+        "x-acs-date": iso_timestamp(now),
+        "x-acs-signature-nonce": nonce,
+        "x-acs-content-sha256": payload_hash,
+    }
+    if credentials.token:
+        signing["x-acs-security-token"] = credentials.token
+    signed = v3_signed_headers(signing)
+    canonical = v3_canonical_request(method, query, signing, signed, payload_hash)
+    signature = v3_signature(credentials.key_secret, v3_string_to_sign(canonical))
+    del signing["host"]  # httpx sends it, from the URL
+    signing["Authorization"] = v3_authorization(credentials.key_id, signed, signature)
+    return signing
 
 
 # -- RPC v1 -----------------------------------------------------------------------------------------
@@ -148,8 +146,19 @@ def rpc_common_params(credentials: ApiCredentials, now: float, nonce: str) -> di
     return params
 
 
-class AcsRpcV1Auth(AcsAuth):
-    """Adds the common parameters and ``Signature`` to a request's query (the action's parameters are there)."""
+class AcsRpcV1Auth(httpx.Auth):
+    """Adds the common parameters and ``Signature`` to a request's query (the action's parameters are there), as
+    the request is sent; a new nonce (from ``nonce``) every attempt."""
+
+    def __init__(
+        self,
+        credentials: ApiCredentials,
+        now: Callable[[], float] = time.time,
+        nonce: Callable[[], str] = new_nonce,
+    ) -> None:
+        self.credentials = credentials
+        self.now = now
+        self.nonce = nonce
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         # A request signed before (a retry of the same object) keeps its action's parameters only: the signature

@@ -17,7 +17,7 @@ from ...ports import AccountState
 from ...provider import ClientConfig
 from ..http import json_body, renewing, send
 from .cloud import CLOUD
-from .signer import TC3Auth
+from .signer import signed_headers
 
 CONTENT_TYPE = "application/json"
 PAGE = 100
@@ -65,6 +65,8 @@ class TencentApi:
         self.http = config.http
         self.account = config.account
         self.url = (config.endpoint or default_endpoint(service, config.account.region)) + "/"
+        self.host_header = httpx.URL(self.url).netloc.decode("ascii")
+        """The ``Host`` header httpx sends for ``url``, which the signature covers."""
         self.source = config.credentials
         self.service = service
         self.now = config.now
@@ -77,19 +79,16 @@ class TencentApi:
 
     def _call_once(self, action: str, params: Mapping[str, Any], sensitive: tuple[str, ...]) -> dict[str, Any]:
         credentials = self.source.credentials()
-        request = self.http.build_request(
-            "POST",
-            self.url,
-            content=json.dumps(params).encode(),
-            headers={
-                "Content-Type": CONTENT_TYPE,
-                "X-TC-Action": action,
-                "X-TC-Version": self.version,
-                "X-TC-Region": self.account.region,
-            },
-        )
-        auth = TC3Auth(credentials, self.service, self.now)
-        response = send(self.http, request, auth, self.errors.provider, action)
+        payload = json.dumps(params).encode()
+        headers = {
+            "Content-Type": CONTENT_TYPE,
+            "X-TC-Action": action,
+            "X-TC-Version": self.version,
+            "X-TC-Region": self.account.region,
+            **signed_headers(credentials, self.service, int(self.now()), CONTENT_TYPE, self.host_header, payload),
+        }
+        request = self.http.build_request("POST", self.url, content=payload, headers=headers)
+        response = send(self.http, request, None, self.errors.provider, action)
         return response_of(response, self.errors, (*sensitive, credentials.key_secret, credentials.token))
 
     def listed(self, action: str, params: Mapping[str, Any], items: str) -> Iterator[dict[str, Any]]:

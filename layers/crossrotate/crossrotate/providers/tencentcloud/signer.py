@@ -1,6 +1,6 @@
-"""TC3-HMAC-SHA256, Tencent Cloud API 3.0's request signature, in the documented steps:
-canonical request → string to sign → signature → Authorization header. Each step is public so that tests
-can hold it to the published vector; the clock is injected for the same reason.
+"""TC3-HMAC-SHA256, Tencent Cloud API 3.0's request signature, in the documented steps: canonical request →
+string to sign → signature → Authorization header, and :func:`signed_headers`, all a request adds. Each step is
+public so that tests can hold it to the published vector; the time is given, for the same reason.
 """
 
 from __future__ import annotations
@@ -8,9 +8,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Generator
-
-import httpx
 
 from ...ports import ApiCredentials
 
@@ -56,24 +53,16 @@ def authorization(secret_id: str, timestamp: int, service: str, signed: str) -> 
     )
 
 
-class TC3Auth(httpx.Auth):
-    """Signs each request (each retry too, with a fresh timestamp) for ``service``."""
-
-    requires_request_body = True
-
-    def __init__(self, credentials: ApiCredentials, service: str, now: Callable[[], float] = time.time) -> None:
-        self.credentials = credentials
-        self.service = service
-        self.now = now
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        timestamp = int(self.now())
-        request.headers["X-TC-Timestamp"] = str(timestamp)
-        if self.credentials.token:
-            request.headers["X-TC-Token"] = self.credentials.token
-        canonical = canonical_request(request.headers["Content-Type"], request.headers["Host"], request.content)
-        signed = signature(
-            self.credentials.key_secret, timestamp, self.service, string_to_sign(timestamp, self.service, canonical)
-        )
-        request.headers["Authorization"] = authorization(self.credentials.key_id, timestamp, self.service, signed)
-        yield request
+def signed_headers(
+    credentials: ApiCredentials, service: str, timestamp: int, content_type: str, host: str, payload: bytes
+) -> dict[str, str]:
+    """What a request adds to carry its signature: ``X-TC-Timestamp``, ``X-TC-Token`` (temporary credentials)
+    and ``Authorization``. Made for each attempt, with its own timestamp, before the request is built: the
+    request is built once, with every header, as a bare client would."""
+    canonical = canonical_request(content_type, host, payload)
+    signed = signature(credentials.key_secret, timestamp, service, string_to_sign(timestamp, service, canonical))
+    headers = {"X-TC-Timestamp": str(timestamp)}
+    if credentials.token:
+        headers["X-TC-Token"] = credentials.token
+    headers["Authorization"] = authorization(credentials.key_id, timestamp, service, signed)
+    return headers
