@@ -53,7 +53,7 @@ SANDBOX = ROOT / "scripts" / "bench_sandbox.py"
 INIT_RUNS = 15
 IMPORT_TRACES = 5
 ROTATIONS = 5
-WARM_ROTATIONS = 21
+WARM_ROTATIONS = 31
 """A warm rotation costs the function about 15 ms of CPU: more of them, for a steady median."""
 STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 KINDS = ("fresh", "warm")
@@ -552,9 +552,9 @@ def rotations() -> dict[str, Runs]:
             runs[provider] = {
                 (side, v.name, kind): [] for side in SIDES for v in VARIANTS for kind in ("fresh", "warm")
             }
-            for _ in range(ROTATIONS):
+            for turn in range(ROTATIONS):
                 for variant in VARIANTS:
-                    for side in SIDES:
+                    for side in taking_turns(SIDES, turn):
                         fresh = fresh_sandboxes(cloud.env, SIDE_ARGUMENTS[side])
                         runs[provider][side, variant.name, "fresh"].append(rotate(cloud, accounts[variant.name], fresh))
             for variant in VARIANTS:
@@ -563,9 +563,9 @@ def rotations() -> dict[str, Runs]:
                 try:
                     for sandbox in sandboxes.values():
                         rotate(cloud, account, served(sandbox), warm=True)  # warming up: not counted
-                    for _ in range(WARM_ROTATIONS):
-                        for side, sandbox in sandboxes.items():
-                            cost = rotate(cloud, account, served(sandbox), warm=True)
+                    for turn in range(WARM_ROTATIONS):
+                        for side in taking_turns(SIDES, turn):
+                            cost = rotate(cloud, account, served(sandboxes[side]), warm=True)
                             runs[provider][side, variant.name, "warm"].append(cost)
                 finally:
                     for sandbox in sandboxes.values():
@@ -573,6 +573,13 @@ def rotations() -> dict[str, Runs]:
     finally:
         cloud.stop()
     return runs
+
+
+def taking_turns(sides: Sequence[str], turn: int) -> Sequence[str]:
+    """The sides in the order they go this turn: each goes first every other turn. Whichever runs second runs
+    straight after the other's rotation, the first after the bench's own work between rotations; about 1% of a
+    warm rotation's CPU, which would otherwise always fall on the same side."""
+    return sides if turn % 2 == 0 else sides[::-1]
 
 
 def fresh_sandboxes(env: Mapping[str, str], arguments: list[str]) -> Callable[[list[dict[str, Any]]], list[Sandbox]]:
@@ -603,7 +610,8 @@ class FloorRatio:
     warm: tuple[RotationCost, RotationCost]
     """(function, floor), the medians of CPU time."""
     warm_pairs: list[float]
-    """Each warm rotation's CPU over the floor's rotation just after it (the two sandboxes take turns)."""
+    """Each warm rotation's CPU over the floor's rotation run next to it (each side goes first every other
+    turn)."""
     same_calls: bool
     """Every rotation of both sides made the same calls, by API and action."""
 
