@@ -16,7 +16,7 @@ import httpx
 from ...errors import ErrorTable, own, redact, transport_error
 from ...ports import AccountState
 from ...provider import ClientConfig
-from ..http import json_body, renewing, send
+from ..http import host_header, json_body, renewing, send
 from .cloud import CLOUD
 from .signer import AcsRpcV1Auth, canonical_query, new_nonce, v3_headers
 
@@ -58,7 +58,7 @@ class AlibabaRpcApi:
         self.http = config.http
         self.account = config.account
         self.url = (config.endpoint or endpoint) + "/"
-        self.host_header = httpx.URL(self.url).netloc.decode("ascii")
+        self.host_header = host_header(self.url)
         """The ``Host`` header httpx sends for ``url``, which a V3 signature covers."""
         self.source = config.credentials
         self.now = config.now

@@ -15,7 +15,7 @@ import httpx
 from ...errors import ErrorTable, redact, transport_error
 from ...ports import AccountState
 from ...provider import ClientConfig
-from ..http import json_body, renewing, send
+from ..http import host_header, json_body, renewing, send
 from .cloud import CLOUD
 from .signer import signed_headers
 
@@ -65,7 +65,7 @@ class TencentApi:
         self.http = config.http
         self.account = config.account
         self.url = (config.endpoint or default_endpoint(service, config.account.region)) + "/"
-        self.host_header = httpx.URL(self.url).netloc.decode("ascii")
+        self.host_header = host_header(self.url)
         """The ``Host`` header httpx sends for ``url``, which the signature covers."""
         self.source = config.credentials
         self.service = service
