@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: vectors lock demo test test313 unit format lint typecheck pytest slow build bench table databases clean
+.PHONY: vectors lock demo test test313 unit format lint typecheck pytest slow shuffle build bench table databases clean
 
 $(VENV)/.installed: requirements-dev.txt layers/crossrotate/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ pytest: $(VENV)/.installed databases
 
 slow: $(VENV)/.installed databases
 	$(BIN)/pytest -m slow
+
+# The tests in a random order (pytest-randomly; it prints its seed, and `-p randomly --randomly-seed=<n>` repeats it):
+# no test may depend on another having run first.
+shuffle: $(VENV)/.installed databases
+	$(BIN)/pytest -m "not slow" -p randomly
 
 build:
 	bash scripts/sam-build.sh

@@ -23,6 +23,7 @@ import ssl
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -130,6 +131,7 @@ class EmulatorServer:
         account states do; False models a database that applies it after the provider says done (proxies,
         replicas): only a login can tell."""
         self._timers: list[threading.Timer] = []
+        self._late_changes: list[tuple[threading.Timer, Callable[[], None]]] = []
         self._database_lock = threading.Lock()  # a provider applies one change at a time
         self._in_flight: dict[tuple[str, str], int] = {}
 
@@ -149,22 +151,40 @@ class EmulatorServer:
             return
         key = (instance_id, username)
 
+        done = threading.Event()
+        counted = self.reports_while_applying
+
         def apply() -> None:
             with self._database_lock:
+                if done.is_set():  # released early, or the timer's own turn came after a release
+                    return
                 admin.set_password(username, password)
+                done.set()
             with self.lock:
-                self._in_flight[key] -= 1 if self.reports_while_applying else 0
+                self._in_flight[key] -= 1 if counted else 0
 
         if self.propagation_delay <= 0:
             with self._database_lock:
                 admin.set_password(username, password)
             return
         with self.lock:
-            self._in_flight[key] = self._in_flight.get(key, 0) + (1 if self.reports_while_applying else 0)
+            self._in_flight[key] = self._in_flight.get(key, 0) + (1 if counted else 0)
         timer = threading.Timer(self.propagation_delay, apply)
         timer.daemon = True
         self._timers.append(timer)
+        self._late_changes.append((timer, apply))
         timer.start()
+
+    def release_changes(self) -> int:
+        """Apply every password change still on its way to its database now, as if its delay had passed; the
+        number applied. Tests of late propagation call it when their step waits, so that what they see depends on
+        the order of events, not on how long the step took on a busy machine."""
+        with self.lock:
+            late, self._late_changes = self._late_changes, []
+        for timer, apply in late:
+            timer.cancel()
+            apply()
+        return len(late)
 
     def holding_changes(self) -> threading.Lock:
         """Hold this while reading the databases' state in several steps: no late reset lands in between (a

@@ -396,6 +396,10 @@ class TencentMysqlEmulator(TencentApiEmulator):
         """A task also finishes this long after it started, whether or not anyone asks."""
         self.task_outcomes: list[str] = []
         """How the next tasks end (FAILED, KILLED, …), one each, in order; SUCCESS when empty."""
+        self.conflict_ends_task = False
+        """A ModifyAccountPassword refused for a running task (``FailedOperation.StatusConflict``) lets that task end
+        at its next read: tests of two concurrent copies then depend on the order of events, not on how fast the
+        machine runs the first copy's polls while the second one backs off."""
 
     def add_account(
         self, instance_id: str, username: str, password: str, region: str = "ap-guangzhou", host: str = "%"
@@ -499,7 +503,10 @@ class TencentMysqlEmulator(TencentApiEmulator):
                     "InvalidParameterValue.AccountPasswordRuleError",
                     f"The password must mix two of letters, digits and {CDB_SYMBOLS}, 8-64 characters.",
                 )
-            if self._running(params["InstanceId"]) is not None:
+            running = self._running(params["InstanceId"])
+            if running is not None:
+                if self.conflict_ends_task:
+                    running.ends = 0.0
                 raise ProviderError("FailedOperation.StatusConflict", "Task status conflict.")
             task_id = f"async-{uuid.uuid4().hex[:16]}"
             outcome = self.task_outcomes.pop(0) if self.task_outcomes else "SUCCESS"

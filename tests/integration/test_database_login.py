@@ -67,29 +67,55 @@ def test_an_alibaba_rotation_changes_the_mariadb_password(
     assert not logs_in("mysql", mariadb_server.port, setup.username, setup.old_password)
 
 
+class ReleasingClock(VirtualClock):
+    """Virtual time whose every wait lets the emulator's late password changes reach the database: a late change
+    arrives while a step waits, whatever the machine's speed."""
+
+    def __init__(self, emulator: TencentPostgresEmulator) -> None:
+        super().__init__()
+        self.emulator = emulator
+        self.released = 0
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        self.released += self.emulator.release_changes()
+
+
+LATE = 600.0
+"""A propagation delay no test waits out: the changes arrive when a ReleasingClock lets them."""
+
+
 def test_test_secret_waits_for_a_password_that_reaches_the_database_late(
-    driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_on_postgres: AccountSetup
+    driver: SecretsManagerDriver,
+    tencent: TencentPostgresEmulator,
+    tencent_on_postgres: AccountSetup,
+    postgres_server: PostgresServer,
 ) -> None:
-    """Real time: the database applies the reset 1.5 s after the provider said it was done (a proxy, a replica);
-    testSecret logs in until it works."""
-    tencent.propagation_delay, tencent.reports_while_applying = 1.5, False
-    rotation = driver.start_rotation(tencent_on_postgres.secret_id)
-    driver.step(rotation, "createSecret")
-    driver.step(rotation, "setSecret")
-    assert not tencent._timers[0].finished.is_set()
-    driver.step(rotation, "testSecret")
-    assert tencent._timers[0].finished.is_set()
+    """The provider says done at once, but the database gets the password late (a proxy, a replica): testSecret
+    logs in until it works."""
+    setup = tencent_on_postgres
+    tencent.propagation_delay, tencent.reports_while_applying = LATE, False
+    clock = ReleasingClock(tencent)
+    rotation = driver.start_rotation(setup.secret_id)
+    step(rotation, "createSecret", clock)
+    step(rotation, "setSecret", clock)
+    assert clock.released == 0  # setSecret did not wait: the provider listed the account as usable
+    assert logs_in("postgres", postgres_server.port, setup.username, setup.old_password)
+    step(rotation, "testSecret", clock)  # its first login fails, it waits, the change arrives, it logs in
+    assert clock.released == 1
+    assert clock.sleeps
 
 
 def test_set_secret_waits_while_the_provider_lists_the_account_as_resetting(
     driver: SecretsManagerDriver, tencent: TencentPostgresEmulator, tencent_on_postgres: AccountSetup
 ) -> None:
-    """Real time: the account shows "resetting password" until the database has the new password."""
-    tencent.propagation_delay = 1.5
+    """The account shows "resetting password" until the database has the new password."""
+    tencent.propagation_delay = LATE
+    clock = ReleasingClock(tencent)
     rotation = driver.start_rotation(tencent_on_postgres.secret_id)
-    driver.step(rotation, "createSecret")
-    driver.step(rotation, "setSecret")
-    assert tencent._timers[0].finished.is_set()
+    step(rotation, "createSecret", clock)
+    step(rotation, "setSecret", clock)
+    assert clock.released == 1
     assert len(tencent.calls_of("DescribeAccounts")) >= 2  # read again while it was still resetting
 
 

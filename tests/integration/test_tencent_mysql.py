@@ -25,6 +25,7 @@ def cdb(local: LocalCloud) -> TencentMysqlEmulator:
     emulator = local.emulators[PROVIDER]
     assert isinstance(emulator, TencentMysqlEmulator)
     emulator.task_polls, emulator.task_seconds, emulator.task_outcomes = 1, 60.0, []
+    emulator.conflict_ends_task = False
     return emulator
 
 
@@ -113,9 +114,14 @@ def test_a_task_that_ended_without_success_is_classified(
 def test_two_copies_of_set_secret_start_no_task_with_another_password(
     cloud: LocalCloud, cdb: TencentMysqlEmulator, account: Account
 ) -> None:
-    """The second copy meets the first one's task (FailedOperation.StatusConflict, retryable) and waits its turn."""
-    cdb.task_polls = 2
+    """The second copy meets the first one's task (FailedOperation.StatusConflict, retryable) and waits its turn.
+
+    Each copy runs on a virtual clock, so the second one's backoff takes no real time: the first one's task ends
+    when the second has met it (``conflict_ends_task``), not when the first copy's polls get through on a busy
+    machine. Otherwise the second copy could spend its retries before the first copy's task ended."""
+    cdb.task_polls, cdb.conflict_ends_task = 2, True
     rotation = pending(cloud, account, VirtualClock())
+    cdb.inject("delay", action="DescribeAsyncRequestInfo", times=3, seconds=0.3)  # the busy machine, made certain
     errors: list[BaseException] = []
     barrier = threading.Barrier(2)
 
@@ -132,6 +138,9 @@ def test_two_copies_of_set_secret_start_no_task_with_another_password(
     for thread in threads:
         thread.join()
     assert errors == []
+    assert [c.outcome for c in calls_of(cdb, "ModifyAccountPassword", account)].count(
+        "FailedOperation.StatusConflict"
+    ) <= 1
     expected = cloud.driver.value(account.secret_id, "AWSPENDING")["password"]
     assert {c.params["NewPassword"] for c in calls_of(cdb, "ModifyAccountPassword", account)} == {expected}
     assert cloud.password_of(account) == expected
