@@ -120,8 +120,8 @@ def _statements(node: Any) -> list[dict[str, Any]]:
 
 
 def _policy_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
-    (function,) = resources_of(template, "AWS::Serverless::Function")
-    return _statements([p["Statement"] for p in function["Properties"]["Policies"]])
+    role = template["Resources"]["RotationFunctionRole"]["Properties"]
+    return _statements([p["PolicyDocument"]["Statement"] for p in role["Policies"]])
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -145,10 +145,23 @@ def test_the_policy_names_only_the_actions_the_function_calls(template: dict[str
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
     }
     assert not [a for s in statements for a in _actions(s) if "*" in a]
-    # The sweep's planner sends to, and its workers consume, the sweep queue and no other.
-    sqs = [s for s in statements if any(a.startswith("sqs:") for a in _actions(s))]
+    # The sweep's planner sends to, and its workers consume, the sweep queue and no other (the failed
+    # invocations' queue is Lambda's on-failure destination, sent to by Lambda as the function).
+    sqs = [
+        s for s in statements if any(a.startswith("sqs:") for a in _actions(s)) and s["Sid"] != "SendFailedInvocations"
+    ]
     assert {a for s in sqs for a in _actions(s)} == {
         "sqs:SendMessage",
         "sqs:ReceiveMessage",
@@ -160,8 +173,13 @@ def test_the_policy_names_only_the_actions_the_function_calls(template: dict[str
     rotate = next(s for s in statements if s.get("Sid") == "RotateSecretsThatNameThisFunction")
     assert "secretsmanager:resource/AllowRotationLambdaArn" in rotate["Condition"]["StringEquals"]
     everything = [s for s in statements if s["Resource"] == "*"]
-    # Neither has resource-level permissions; the token's conditions are tested in tests/unit/test_template_keyless.py.
-    assert sorted(_actions(s)[0] for s in everything) == ["secretsmanager:ListSecrets", "sts:GetWebIdentityToken"]
+    # None has resource-level permissions; which applies when: tests/unit/test_template_iam.py.
+    assert sorted(s["Sid"] for s in everything) == [
+        "AttachToTheVpc",
+        "FindSecretsToSweep",
+        "MintWebIdentityTokensForTheProviders",
+        "SendTraces",
+    ]
 
 
 def test_failed_async_invocations_land_in_a_queue(template: dict[str, Any]) -> None:

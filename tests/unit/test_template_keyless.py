@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import pytest
-from cloudformation import ROOT, load_template, resources_of
+from cloudformation import ROOT, Stack, load_template, resources_of
 
 from crossrotate import events
 from crossrotate.registry import PROVIDERS
@@ -89,8 +89,8 @@ def function_of(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def statements(template: dict[str, Any], parameters: dict[str, Any]) -> list[dict[str, Any]]:
-    policies = resolve(function_of(template)["Policies"], template, parameters)
-    return [s for policy in policies for s in policy["Statement"]]
+    role = Stack(template, overrides=parameters).resources("AWS::IAM::Role")["RotationFunctionRole"]
+    return [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
 
 
 def actions_of(statement: dict[str, Any]) -> list[str]:
@@ -125,7 +125,8 @@ def test_enabled_lets_the_role_mint_tokens_only_for_the_audience_rs256_and_300_s
 
 def test_the_audience_condition_follows_the_parameter_not_a_copy(template: dict[str, Any]) -> None:
     """Unresolved, the condition is the parameter itself: changing the audience cannot leave the policy behind."""
-    raw = [s for s in function_of(template)["Policies"][0]["Statement"] if isinstance(s, dict) and "If" in s]
+    policy = template["Resources"]["RotationFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    raw = [s for s in policy["Statement"] if isinstance(s, dict) and "If" in s]
     keyless = [s["If"] for s in raw if s["If"][0] == "KeylessOn"]
     assert len(keyless) == 1
     (condition, statement, otherwise) = keyless[0]
@@ -175,8 +176,10 @@ def test_the_parameters_are_grouped_for_the_console(template: dict[str, Any]) ->
 
 
 def test_the_role_every_trust_policy_names_is_an_output(template: dict[str, Any]) -> None:
-    """SAM names the role it generates <function>Role; it generates one only when the function names none."""
-    assert "Role" not in function_of(template)
+    """The template declares the role (under the logical id SAM gave the role it used to generate, so an upgrade
+    keeps its ARN), and the function runs as it."""
+    assert function_of(template)["Role"] == {"GetAtt": "RotationFunctionRole.Arn"}
+    assert template["Resources"]["RotationFunctionRole"]["Type"] == "AWS::IAM::Role"
     output = template["Outputs"]["RotationFunctionRoleArn"]
     assert output["Value"] == {"GetAtt": "RotationFunctionRole.Arn"}
     assert "sub" in output["Description"]

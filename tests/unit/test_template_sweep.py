@@ -141,8 +141,12 @@ def test_the_function_is_told_where_sweeps_queue(template: dict[str, Any]) -> No
 
 
 def test_the_role_may_send_to_and_consume_the_sweep_queue_only(template: dict[str, Any]) -> None:
-    granted = statements([p["Statement"] for p in function_of(template)["Policies"]])
-    sqs = [s for s in granted if any(a.startswith("sqs:") for a in actions_of(s))]
+    role = template["Resources"][function_of(template)["Role"]["GetAtt"].split(".")[0]]["Properties"]
+    granted = statements([p["PolicyDocument"]["Statement"] for p in role["Policies"]])
+    failed_invocations = {"GetAtt": "FailedInvocationsQueue.Arn"}  # Lambda's on-failure destination, a queue apart
+    sqs = [
+        s for s in granted if any(a.startswith("sqs:") for a in actions_of(s)) and s["Resource"] != failed_invocations
+    ]
     assert {a for s in sqs for a in actions_of(s)} == SQS_ACTIONS
     assert all(s["Effect"] == "Allow" and s["Resource"] == QUEUE_ARN and "Condition" not in s for s in sqs)
     (send,) = [s for s in sqs if "sqs:SendMessage" in actions_of(s)]
@@ -227,7 +231,7 @@ def dashboard(template: dict[str, Any]) -> dict[str, Any]:
     """The dashboard body as JSON, each ${...} of its !Sub replaced by a marker naming what it refers to."""
     body = template["Resources"]["RotationDashboard"]["Properties"]["DashboardBody"]["Sub"]
     references = set(re.findall(r"\$\{([^}!]+)\}", body))
-    known = set(template["Resources"]) | set(template["Parameters"]) | {"AWS::Region"}
+    known = set(template["Resources"]) | set(template["Parameters"]) | {"AWS::Region", "AWS::StackName"}
     assert {r for r in references if r.split(".")[0] not in known} == set()
     parsed: dict[str, Any] = json.loads(re.sub(r"\$\{([^}!]+)\}", r"<\1>", body))
     return parsed
@@ -252,7 +256,7 @@ def test_the_dashboard_shows_the_sweep_and_action_metrics(dashboard: dict[str, A
     )
     for metric in ("SweepQueued", "SweepSkipped", "ActionSucceeded", "ActionFailed"):
         assert f'MetricName="{metric}"' in expressions, metric
-    assert '{crossrotate,Action} MetricName="SweepQueued"' in expressions
+    assert '{crossrotate,Action,service} MetricName="SweepQueued" service="<AWS::StackName>"' in expressions
 
 
 def test_the_dashboard_counts_each_sweep_from_the_functions_log(dashboard: dict[str, Any]) -> None:
