@@ -75,6 +75,10 @@ class PostgresAdmin:
     def grant_read(self, name: str) -> None:
         self._run(f"GRANT pg_read_all_data TO {pg8000.native.identifier(name)}")  # membership of one role
 
+    def ask_in_clear_text(self, name: str) -> None:
+        """From now on the server asks ``name`` for its password in clear text (pg_hba ``password``)."""
+        self._run(f"GRANT {CLEARTEXT_GROUP} TO {pg8000.native.identifier(name)}")
+
 
 class MariaDbAdmin:
     def __init__(self, dsn: str) -> None:
@@ -122,11 +126,20 @@ def _as_root() -> bool:
     return os.geteuid() == 0
 
 
-class PostgresServer:
-    """A PostgreSQL cluster of its own: initdb, TLS on, scram-sha-256 on loopback."""
+CERTIFIED_HOST = "localhost"
+"""The one name the servers' certificates carry: ``verify-full`` to ``localhost`` passes, to ``127.0.0.1`` it meets a
+certificate for another host."""
+CLEARTEXT_GROUP = "cleartext"
+"""PostgreSQL accounts in this role are asked for their password in clear text (pg_hba ``password``)."""
 
-    def __init__(self, ca: trustme.CA) -> None:
+
+class PostgresServer:
+    """A PostgreSQL cluster of its own: initdb, TLS on (unless ``tls`` is False), scram-sha-256 on loopback, but the
+    ``password`` method (clear text) for members of :data:`CLEARTEXT_GROUP`."""
+
+    def __init__(self, ca: trustme.CA, tls: bool = True) -> None:
         self.ca = ca
+        self.tls = tls
         self.root = Path(tempfile.mkdtemp(prefix="crossrotate-pg-"))
         self.port = free_port()
         self.admin_password = "admin-" + os.urandom(8).hex()
@@ -142,7 +155,7 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         data = self.root / "data"
         (self.root / "pw").write_text(self.admin_password)
-        cert = self.ca.issue_cert("127.0.0.1", "localhost")
+        cert = self.ca.issue_cert(CERTIFIED_HOST)
         if _as_root():
             shutil.chown(self.root, "postgres")
             shutil.chown(self.root / "pw", "postgres")
@@ -154,9 +167,15 @@ class PostgresServer:
         if _as_root():
             for name in ("server.key", "server.crt"):
                 shutil.chown(data / name, "postgres")
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c ssl=on -c fsync=off "
-                   "-c ssl_cert_file=server.crt -c ssl_key_file=server.key")  # fmt: skip
+        (data / "pg_hba.conf").write_text(
+            "local all all scram-sha-256\n"
+            f"host all +{CLEARTEXT_GROUP} 127.0.0.1/32 password\n"
+            "host all all 127.0.0.1/32 scram-sha-256\n"
+        )
+        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c ssl={'on' if self.tls else 'off'} "
+                   "-c fsync=off -c ssl_cert_file=server.crt -c ssl_key_file=server.key")  # fmt: skip
         self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        PostgresAdmin(self.admin_dsn)._run(f"CREATE ROLE {CLEARTEXT_GROUP} NOLOGIN")
         return self
 
     @property
@@ -169,10 +188,11 @@ class PostgresServer:
 
 
 class MariaDbServer:
-    """A MariaDB server of its own: mariadb-install-db, TLS on, listening on loopback."""
+    """A MariaDB server of its own: mariadb-install-db, TLS on (unless ``tls`` is False), listening on loopback."""
 
-    def __init__(self, ca: trustme.CA) -> None:
+    def __init__(self, ca: trustme.CA, tls: bool = True) -> None:
         self.ca = ca
+        self.tls = tls
         self.root = Path(tempfile.mkdtemp(prefix="crossrotate-maria-"))
         self.port = free_port()
         self.admin_password = "admin-" + os.urandom(8).hex()
@@ -183,7 +203,7 @@ class MariaDbServer:
 
     def start(self) -> MariaDbServer:
         data, user = self.root / "data", ("root" if _as_root() else os.environ.get("USER", "root"))
-        cert = self.ca.issue_cert("127.0.0.1", "localhost")
+        cert = self.ca.issue_cert(CERTIFIED_HOST)
         cert.private_key_pem.write_to_path(str(self.root / "server.key"))
         cert.cert_chain_pems[0].write_to_path(str(self.root / "server.crt"))
         self.ca.cert_pem.write_to_path(str(self.root / "ca.crt"))
@@ -193,8 +213,7 @@ class MariaDbServer:
         self.process = subprocess.Popen(
             [self.daemon, "--no-defaults", f"--datadir={data}", f"--socket={self.root / 'sock'}",
              f"--port={self.port}", "--bind-address=127.0.0.1", f"--pid-file={self.root / 'pid'}", f"--user={user}",
-             f"--ssl-cert={self.root / 'server.crt'}", f"--ssl-key={self.root / 'server.key'}",
-             f"--ssl-ca={self.root / 'ca.crt'}", "--skip-log-bin", "--innodb-buffer-pool-size=16M",
+             *self._tls_options(), "--skip-log-bin", "--innodb-buffer-pool-size=16M",
              f"--log-error={self.root / 'error.log'}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
@@ -210,6 +229,12 @@ class MariaDbServer:
         connection.commit()
         connection.close()
         return self
+
+    def _tls_options(self) -> list[str]:
+        if not self.tls:
+            return ["--skip-ssl"]
+        return [f"--ssl-cert={self.root / 'server.crt'}", f"--ssl-key={self.root / 'server.key'}",
+                f"--ssl-ca={self.root / 'ca.crt'}"]  # fmt: skip
 
     @property
     def admin_dsn(self) -> str:

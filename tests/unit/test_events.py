@@ -35,6 +35,7 @@ def test_a_step_event() -> None:
         ({**STEP, "SecretId": "x" * 5000}, "longer"),
         ({**STEP, "ClientRequestToken": "short"}, "not a version id"),
         ({**STEP, "ClientRequestToken": "../" * 12}, "not a version id"),
+        ({**STEP, "ClientRequestToken": TOKEN + "\n"}, "not a version id"),
         ({**STEP, "RotationToken": 5}, "'RotationToken'"),
     ],
 )

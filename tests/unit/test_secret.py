@@ -101,3 +101,59 @@ def test_malformed_usernames_are_bad_input(usernames: object) -> None:
         read_secret(json.dumps({**VALID, "usernames": usernames}), "secret")
     assert raised.value.code == "InvalidSecret"
     assert "usernames" in str(raised.value)
+
+
+VALID_VALUES = {
+    "tencentcloud-postgres": {"instance_id": "postgres-4wdeb0zv"},
+    "tencentcloud-mysql": {"instance_id": "cdb-4wdeb0zv", "account_host": "10.0.%"},
+    "alibabacloud-rds": {"instance_id": "rm-bp1abcd1234"},
+    "alibabacloud-polardb": {"instance_id": "pc-bp1abcd1234"},
+}
+ROLES = {
+    "tencentcloud": {"role_arn": "qcs::cam::uin/100012345678:roleName/crossrotate", "oidc_provider": "aws"},
+    "alibabacloud": {
+        "role_arn": "acs:ram::1234567890123456:role/crossrotate",
+        "oidc_provider": "acs:ram::1234567890123456:oidc-provider/aws",
+    },
+}
+
+
+@pytest.mark.parametrize("provider", sorted(VALID_VALUES))
+def test_no_validated_value_may_end_in_a_newline(provider: str) -> None:
+    """Patterns ending in ``$`` accept a trailing newline: ``region="ap-guangzhou\\n"`` once passed the check and
+    failed later as an unexpected or a retried transport error, not as the promised InvalidSecret."""
+    from crossrotate.registry import PROVIDERS
+
+    document = {
+        **VALID,
+        "provider": provider,
+        **VALID_VALUES[provider],
+        **ROLES[PROVIDERS[provider].cloud.name],
+        "usernames": ["app_user", "app_user_b"],
+    }
+    read_secret(json.dumps(document), "secret")  # valid as it is
+    checked = ["region", "instance_id", "username", "role_arn", "oidc_provider", *PROVIDERS[provider].fields]
+    for key in checked:
+        for ending in ("\n", "\r\n", " "):
+            broken = {**document, key: document[key] + ending}
+            if key == "username":
+                broken["usernames"] = [broken["username"], "app_user_b"]
+            with pytest.raises(FatalRotationError) as raised:
+                read_secret(json.dumps(broken), "secret")
+            assert raised.value.code == "InvalidSecret", (key, ending)
+    with pytest.raises(FatalRotationError):
+        read_secret(json.dumps({**document, "usernames": ["app_user", "app_user_b\n"]}), "secret")
+
+
+def test_tls_ca_is_a_pem_certificate_for_verify_full_only() -> None:
+    pem = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUX0\n-----END CERTIFICATE-----\n"
+    assert read_secret(json.dumps({**VALID, "tls": "verify-full", "tls_ca": pem}), "secret").tls_ca == pem
+    for document, words in (
+        ({**VALID, "tls_ca": pem}, "only to tls verify-full"),
+        ({**VALID, "tls": "verify-full", "tls_ca": "not a certificate"}, "not a PEM certificate"),
+        ({**VALID, "tls": "verify-full", "tls_ca": 42}, "'tls_ca'"),
+    ):
+        with pytest.raises(FatalRotationError) as raised:
+            read_secret(json.dumps(document), "secret")
+        assert raised.value.code == "InvalidSecret"
+        assert words in str(raised.value)

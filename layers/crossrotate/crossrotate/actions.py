@@ -26,7 +26,7 @@ from .events import ACTIONS as ACTIONS
 from .events import SWEEP_ACTIONS as SWEEP_ACTIONS
 from .events import ActionRequest as ActionRequest
 from .events import Sweep as Sweep
-from .log import logger
+from .log import logger, unexpected_failure
 from .ports import CURRENT, PENDING, PREVIOUS, DatabaseProbe, Login, ProviderApi, SecretMetadata, SecretValue
 from .protocol import LOGIN_BACKOFF, Dependencies, prove_login, set_password, wait_until_usable
 from .registry import read_secret
@@ -95,7 +95,11 @@ def verify(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
                     f"AWSPREVIOUS's password for {previous.username} does not log in to {current.host}",
                 )
             checked.append("AWSPREVIOUS's login")
-    return Outcome("verified", f"{', '.join(checked[:-1])} and {checked[-1]} are good")
+    message = f"{', '.join(checked[:-1])} and {checked[-1]} are good"
+    if deps.probe and current.host and current.tls != "verify-full":
+        logger.warning("login not verified", extra={"tls": current.tls})
+        message += f"; but the login's server is not verified (tls: {current.tls}): set verify-full, with tls_ca"
+    return Outcome("verified", message)
 
 
 def _logs_in(secret: DatabaseSecret, probe: DatabaseProbe, deps: Dependencies) -> bool:
@@ -223,7 +227,8 @@ def run_one(action: str, secret_id: str, delivery_id: str, deps: Dependencies, s
     logger.append_keys(secret_id=secret_id)
     try:
         done = ACTION_FUNCTIONS[action](secret_id, delivery_id, budgeted)
-    except RotationError as error:
+    except Exception as raised:  # noqa: BLE001 - one secret's failure, whatever it is, must not stop the others
+        error = raised if isinstance(raised, RotationError) else unexpected_failure(raised)
         if sweep and error.code == "RotationDisabled":
             return _result(secret_id, "skipped", code=error.code, message=str(error))
         metrics.failure("Action", action, error)

@@ -17,9 +17,11 @@ import boto3
 import botocore
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError, ReadTimeoutError
+from botocore.parsers import ResponseParserError
 
 from .errors import FATAL, RETRYABLE, ErrorTable, RotationError, own, transport_error
 from .ports import CURRENT, PENDING, RotatedSecret, SecretMetadata, SecretValue
+from .providers.answers import read_answer
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -115,6 +117,8 @@ def _classified(error: Exception, table: ErrorTable = SECRETS_MANAGER_ERRORS) ->
             request_id=meta.get("RequestId"),
             http_status=meta.get("HTTPStatusCode"),
         )
+    if isinstance(error, ResponseParserError):  # an answer that is not AWS's XML or JSON
+        return transport_error(table.provider, "Transport.BadResponse", "the answer could not be parsed")
     # Subclasses first: ReadTimeoutError is an HTTPClientError, ConnectTimeoutError a ConnectionError.
     for kind, code in TRANSPORT_FAILURES:
         if isinstance(error, kind):
@@ -132,7 +136,7 @@ class SecretsManagerStore:
         try:
             response: Mapping[str, Any] = getattr(self.client, operation)(**kwargs)
             return response
-        except (ClientError, BotoCoreError) as error:
+        except (ClientError, BotoCoreError, ResponseParserError) as error:
             raise _classified(error) from None
 
     def describe(self, secret_id: str) -> SecretMetadata:
@@ -194,7 +198,7 @@ class SecretsManagerStore:
                     for s in page["SecretList"]
                     if unqualified(s.get("RotationLambdaARN", "")) == wanted
                 ]
-        except (ClientError, BotoCoreError) as error:
+        except (ClientError, BotoCoreError, ResponseParserError) as error:
             raise _classified(error) from None
         return found
 
@@ -244,13 +248,20 @@ class WebIdentityTokens:
                 f"botocore {botocore.__version__} does not know sts:GetWebIdentityToken; keyless access needs "
                 f"{MINIMUM_BOTOCORE} or later (add boto3>={MINIMUM_BOTOCORE} to the layer, or use an API key secret)",
             )
-        try:
-            response = client.get_web_identity_token(
-                Audience=[audience], SigningAlgorithm="RS256", DurationSeconds=duration_seconds
-            )
-        except (ClientError, BotoCoreError) as error:
-            raise _classified(error, STS_ERRORS) from None
-        token: str = response["WebIdentityToken"]
+
+        def ask() -> Mapping[str, Any]:
+            try:
+                answer: Mapping[str, Any] = client.get_web_identity_token(
+                    Audience=[audience], SigningAlgorithm="RS256", DurationSeconds=duration_seconds
+                )
+            except (ClientError, BotoCoreError, ResponseParserError) as error:
+                raise _classified(error, STS_ERRORS) from None
+            return answer
+
+        response = read_answer(STS_PROVIDER, "web identity token", ask)  # botocore misreads odd XML, too
+        token = response.get("WebIdentityToken")
+        if not isinstance(token, str) or not token:
+            raise transport_error(STS_PROVIDER, "Transport.BadResponse", "the answer has no WebIdentityToken")
         return token
 
 
@@ -304,7 +315,7 @@ class SqsSweepQueue:
         for _ in range(ENTRY_ATTEMPTS):
             try:
                 response = self._sqs().send_message_batch(QueueUrl=self.queue_url, Entries=entries)
-            except (ClientError, BotoCoreError) as error:
+            except (ClientError, BotoCoreError, ResponseParserError) as error:
                 raise _classified(error, SQS_ERRORS) from None
             failed = response.get("Failed") or []
             if not failed:

@@ -160,20 +160,21 @@ class FederatedSource:
         return held
 
     def _exchange(self) -> ApiCredentials:
+        from .providers.answers import read_answer
+
         token = self.federation.tokens.web_identity_token(self.federation.audience, TOKEN_SECONDS)
-        return self.cloud.assume_role(
-            AssumeRoleRequest(
-                role_arn=self.role.role_arn,
-                identity_provider=self.role.identity_provider,
-                web_identity_token=token,
-                session_name=self.federation.session_name,
-                region=self.region,
-                duration_seconds=ROLE_SESSION_SECONDS,
-                endpoint=endpoint_of(self.cloud, "STS", self.environ),
-                http=self.federation.http(),
-                now=self.clock.time,
-            )
+        request = AssumeRoleRequest(
+            role_arn=self.role.role_arn,
+            identity_provider=self.role.identity_provider,
+            web_identity_token=token,
+            session_name=self.federation.session_name,
+            region=self.region,
+            duration_seconds=ROLE_SESSION_SECONDS,
+            endpoint=endpoint_of(self.cloud, "STS", self.environ),
+            http=self.federation.http(),
+            now=self.clock.time,
         )
+        return read_answer(f"{self.cloud.name}-sts", "assume role", lambda: self.cloud.assume_role(request))
 
     def renew(self) -> bool:
         if self._held is not None:
@@ -212,7 +213,7 @@ def role_of(account: DatabaseSecret, cloud: Cloud, environ: Mapping[str, str]) -
         role_arn = environ.get(cloud.role_variable) or None
         if role_arn is None:
             return None
-        if not cloud.role_arn.match(role_arn):
+        if not cloud.role_arn.fullmatch(role_arn):
             raise own("InvalidConfiguration", f"{cloud.role_variable} is not a role ARN of {cloud.name}")
     identity_provider = account.oidc_provider or environ.get(cloud.identity_provider_variable) or None
     if identity_provider is None:
@@ -221,7 +222,7 @@ def role_of(account: DatabaseSecret, cloud: Cloud, environ: Mapping[str, str]) -
             f"a role is set for keyless access, but no OIDC identity provider: set the secret's oidc_provider or "
             f"{cloud.identity_provider_variable}",
         )
-    if not cloud.identity_provider.match(identity_provider):
+    if not cloud.identity_provider.fullmatch(identity_provider):
         variable = cloud.identity_provider_variable
         raise own("InvalidConfiguration", f"{variable} is not an identity provider of {cloud.name}")
     return Role(cloud.name, role_arn, identity_provider)

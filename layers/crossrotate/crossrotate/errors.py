@@ -227,10 +227,26 @@ OWN_CODES: Mapping[str, Entry] = {
         "a later setSecret sends the same one again",
     ),
     "LoginFailed": (RETRYABLE, "the database did not accept the pending password before the deadline"),
-    "Database.Unreachable": (RETRYABLE, "the database could not be reached or failed the login for another reason"),
+    "Database.Unreachable": (
+        RETRYABLE,
+        "the database could not be reached, lost the connection, answered what no database does, or failed the "
+        "login for another reason",
+    ),
     "Database.AccessRejected": (FATAL, "the database refused the connection itself (host not allowed, TLS required)"),
     "Database.UntrustedCertificate": (FATAL, "tls is verify-full and the database's certificate is not trusted"),
     "Database.TlsUnavailable": (FATAL, 'the database does not offer TLS: set "tls": "disable" to connect in plain'),
+    "Database.PasswordNotChecked": (
+        FATAL,
+        "the database let the account in without asking for its password (trust authentication, or something else "
+        "answering at host): such a login proves nothing, so no rotation can be tested there; make the server check "
+        "passwords, or leave host out",
+    ),
+    "Database.CleartextRefused": (
+        FATAL,
+        "tls is require (the certificate is not verified) and the database asked for the password in clear text "
+        '(PostgreSQL password, MySQL mysql_clear_password or dialog): use "tls": "verify-full" with tls_ca, or a '
+        "hashed authentication method (SCRAM) on the server",
+    ),
     "SecretNotFound": (FATAL, "verify: the secret does not exist, or has no AWSCURRENT version"),
     "RotationInProgress": (
         FATAL,

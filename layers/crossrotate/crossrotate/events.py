@@ -121,7 +121,7 @@ def _step(event: dict[str, Any]) -> StepRequest:
         raise own("InvalidEvent", f"'Step' must be one of {', '.join(STEPS)}")
     secret_id = _string(event, "SecretId", MAX_SECRET_ID)
     token = _string(event, "ClientRequestToken", 64)
-    if not TOKEN.match(token):
+    if not TOKEN.fullmatch(token):
         raise own("InvalidEvent", "'ClientRequestToken' is not a version id")
     rotation_token = None
     if event.get("RotationToken") is not None:

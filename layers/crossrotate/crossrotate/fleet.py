@@ -22,7 +22,7 @@ from .errors import RotationError, own
 from .events import SWEEP_ACTIONS
 from .events import SweepBatch as SweepBatch
 from .events import is_sweep_batch as is_sweep_batch
-from .log import logger
+from .log import logger, unexpected_failure
 from .protocol import Dependencies
 
 BATCH = 10
@@ -75,10 +75,10 @@ class SweepMessage(NamedTuple):
     sweep: str
 
 
-def parse_message(body: str) -> SweepMessage:
+def parse_message(body: object) -> SweepMessage:
     """A queued message, validated; anything else is ``InvalidEvent`` (fatal: a redelivery would be as bad)."""
     try:
-        message = json.loads(body)
+        message = json.loads(body) if isinstance(body, str) else None
     except ValueError:
         raise own("InvalidEvent", "a sweep message is not JSON") from None
     if not isinstance(message, dict) or set(message) != {"action", "secret_id", "sweep"}:
@@ -96,19 +96,25 @@ class RecordFailed(Exception):
     """Puts a record in ``batchItemFailures``: its failure was retryable."""
 
 
-def work_record(body: str, deps: Dependencies) -> None:
-    """One record: the action on its secret. Raises :class:`RecordFailed` for a retryable failure."""
+def work_record(body: object, message_id: str, deps: Dependencies) -> None:
+    """One record: the action on its secret. Raises :class:`RecordFailed` for a retryable failure; anything else
+    (a malformed body, a defect) is logged with the record's ``messageId`` and counted, and the record is done:
+    a redelivery would fail the same way."""
     if deps.too_late_for(SECRET_RESERVE_S):
         raise RecordFailed("NotReached")  # no time left in this invocation: back to the queue
     try:
         message = parse_message(body)
-    except RotationError as error:
+        result = run_one(message.action, message.secret_id, message.sweep, deps, sweep=True)
+    except Exception as raised:  # noqa: BLE001 - one record's failure must not fail or retry the others
+        error = raised if isinstance(raised, RotationError) else unexpected_failure(raised)
         metrics.classified_failure(error)
-        logger.error("sweep record", extra={"outcome": "failed", **error.log_fields()})
+        logger.error("sweep record", extra={"message_id": message_id, "outcome": "failed", **error.log_fields()})
         return
-    result = run_one(message.action, message.secret_id, message.sweep, deps, sweep=True)
     fields = {k: result[k] for k in ("outcome", "code", "retryable")}
-    logger.info("sweep record", extra={"sweep": message.sweep, "sweep_action": message.action, **fields})
+    logger.info(
+        "sweep record",
+        extra={"message_id": message_id, "sweep": message.sweep, "sweep_action": message.action, **fields},
+    )
     if result["outcome"] == "failed" and result["retryable"]:
         raise RecordFailed(str(result["code"]))
 
@@ -119,7 +125,7 @@ def work_batch(event: dict[str, Any], deps: Dependencies) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
     def handle(record: SQSRecord) -> None:
-        work_record(record.body, deps)
+        work_record(record.raw_event.get("body"), str(record.raw_event.get("messageId"))[:128], deps)
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response: dict[str, Any] = dict(process_partial_response(event=event, record_handler=handle, processor=processor))

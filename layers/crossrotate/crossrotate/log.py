@@ -24,8 +24,11 @@ import json
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+
+from .errors import RotationError, own
 
 SERVICE = "crossrotate"
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARN": 30, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
@@ -140,3 +143,11 @@ class JsonLogger:
 
 
 logger = JsonLogger()
+
+
+def unexpected_failure(error: Exception) -> RotationError:
+    """An exception nobody classified, as the fatal ``UnexpectedError`` whose message carries only its type (its
+    own message could quote a value); its frames are logged (source lines, never a local variable's value)."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    logger.error("unexpected failure", extra={"exception": type(error).__name__, "frames": frames})
+    return own("UnexpectedError", f"unexpected {type(error).__name__}")

@@ -125,6 +125,12 @@ class ProviderSpec(NamedTuple):
     actions: tuple[str, ...] = ()
     """The API actions the function calls, for least-privilege policies (and the docs that list them)."""
 
+    def client(self, config: ClientConfig) -> ProviderApi:
+        """The provider's client for ``config``'s account, its answers of any shape ending in classified errors."""
+        from .providers.answers import CheckedApi
+
+        return CheckedApi(self.build_client(config), self.name)
+
     @property
     def role_arn(self) -> re.Pattern[str]:
         return self.cloud.role_arn

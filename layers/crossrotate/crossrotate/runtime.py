@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from . import metrics
 from .errors import RotationError, own
 from .events import SWEEP_ACTIONS
-from .log import logger
+from .log import logger, unexpected_failure
 from .ports import Clock, CredentialSource, IdentityTokens, ProviderApi, SecretStore, SweepQueue
 from .probes import DatabaseLogin
 from .protocol import Dependencies, StepReport, StepRequest, run_step
@@ -94,7 +93,7 @@ class ProviderWiring:
             now=self.clock.time,
             environ=self.environ,
         )
-        return spec.build_client(config)
+        return spec.client(config)
 
 
 def http_client(given: httpx.Client | None) -> httpx.Client:
@@ -236,9 +235,7 @@ def reporting() -> Iterator[None]:
         _count(error)
         raise
     except Exception as error:  # noqa: BLE001 - the boundary: nothing unclassified leaves the function
-        frames = "".join(traceback.format_tb(error.__traceback__))
-        logger.error("unexpected failure", extra={"exception": type(error).__name__, "frames": frames})
-        unexpected = own("UnexpectedError", f"unexpected {type(error).__name__}")
+        unexpected = unexpected_failure(error)
         _count(unexpected)
         raise unexpected from None
 

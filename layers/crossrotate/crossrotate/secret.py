@@ -23,6 +23,7 @@ USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$")
 ENGINES = ("postgres", "mysql")
 TLS_MODES = ("require", "verify-full", "disable")
 MAX_SECRET_BYTES = 65536
+PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----\s+[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----")
 
 
 class Field(NamedTuple):
@@ -79,6 +80,8 @@ class DatabaseSecret(NamedTuple):
     dbname: str | None
     engine: str
     tls: str
+    tls_ca: str | None
+    """PEM of the CA that signed the database's certificate, for ``verify-full``."""
     options: Mapping[str, str]
     document: Mapping[str, Any]
     rules: SecretRules
@@ -129,7 +132,7 @@ def _usernames(document: Mapping[str, Any], username: str, label: str) -> tuple[
     valid = (
         isinstance(usernames, list)
         and len(usernames) == 2
-        and all(isinstance(name, str) and USERNAME.match(name) for name in usernames)
+        and all(isinstance(name, str) and USERNAME.fullmatch(name) for name in usernames)
         and usernames[0] != usernames[1]
         and username in usernames
     )
@@ -179,23 +182,30 @@ def parse_secret(
     instance_id = _required(document, "instance_id", label)
     username = _required(document, "username", label)
     password = _required(document, "password", label)
-    if not REGION.match(region):
+    if not REGION.fullmatch(region):
         raise own("InvalidSecret", f"{label}: region {region[:40]!r} is not a region id")
-    if not rules.instance_id.match(instance_id):
+    if not rules.instance_id.fullmatch(instance_id):
         raise own("InvalidSecret", f"{label}: instance_id {instance_id[:60]!r} is not a {provider} instance id")
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         raise own("InvalidSecret", f"{label}: username is not a valid account name")
     usernames = _usernames(document, username, label)
     role_arn = _optional(document, "role_arn", label)
-    if role_arn is not None and not rules.role_arn.match(role_arn):
+    if role_arn is not None and not rules.role_arn.fullmatch(role_arn):
         raise own("InvalidSecret", f"{label}: role_arn is not a role ARN of {provider}'s cloud")
     oidc_provider = _optional(document, "oidc_provider", label)
-    if oidc_provider is not None and not rules.identity_provider.match(oidc_provider):
+    if oidc_provider is not None and not rules.identity_provider.fullmatch(oidc_provider):
         raise own("InvalidSecret", f"{label}: oidc_provider is not an OIDC identity provider of {provider}'s cloud")
+    tls = _choice(document, "tls", label, TLS_MODES, "require")
+    tls_ca = _optional(document, "tls_ca", label)
+    if tls_ca is not None:
+        if tls != "verify-full":
+            raise own("InvalidSecret", f"{label}: tls_ca applies only to tls verify-full")
+        if not PEM_CERTIFICATE.search(tls_ca):
+            raise own("InvalidSecret", f"{label}: tls_ca is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
     options = {}
     for key, rule in rules.fields.items():
         value = _optional(document, key, label) or rule.default
-        if not rule.pattern.match(value):
+        if not rule.pattern.fullmatch(value):
             raise own("InvalidSecret", f"{label}: {key} is not {rule.meaning}")
         options[key] = value
     return DatabaseSecret(
@@ -212,7 +222,8 @@ def parse_secret(
         port=_port(document, label),
         dbname=_optional(document, "dbname", label),
         engine=_choice(document, "engine", label, ENGINES, rules.engine),
-        tls=_choice(document, "tls", label, TLS_MODES, "require"),
+        tls=tls,
+        tls_ca=tls_ca,
         options=options,
         document=document,
         rules=rules,

@@ -5,14 +5,17 @@ module and is imported only when a secret of that engine has a ``host``.
 
 ``tls`` in the secret decides the connection's security:
 
-- ``require`` (default): encrypted, certificate not verified (libpq's ``sslmode=require``). Managed databases
-  present certificates from the provider's own CA.
-- ``verify-full``: encrypted, chain and host name verified against ``DATABASE_CA_BUNDLE`` or the system roots.
+- ``require`` (default): encrypted, certificate not verified (libpq's ``sslmode=require``). It keeps a passive
+  listener out, not a server in the path; so a server that asks for the password in clear text is refused
+  (``Database.CleartextRefused``): the password would go to whoever answered.
+- ``verify-full`` (recommended): encrypted, chain and host name verified against the secret's ``tls_ca`` (the PEM
+  of the CA that signed the instance's certificate), else ``DATABASE_CA_BUNDLE``, else the system roots.
 - ``disable``: plain TCP, for servers without TLS.
 
-The probe answers (:class:`~crossrotate.ports.Login`) and never raises: a wrong password, an unreachable server
-(``Database.Unreachable``, retryable), a server that refuses the connection for another reason
-(``Database.AccessRejected``, ``Database.TlsUnavailable``, ``Database.UntrustedCertificate``: fatal). The steps
+The probe answers (:class:`~crossrotate.ports.Login`) and never raises, whatever the server sends: a wrong
+password, an unreachable server or one that answers what no database does (``Database.Unreachable``,
+retryable), a server that refuses the connection for another reason (``Database.AccessRejected``,
+``Database.TlsUnavailable``, ``Database.UntrustedCertificate``, ``Database.CleartextRefused``: fatal). The steps
 decide what an answer means for them.
 """
 
@@ -31,16 +34,20 @@ LOGIN_TIMEOUT_S = 5.0
 DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
 
 
-@functools.cache
-def tls_context(mode: str, ca_bundle: str | None) -> ssl.SSLContext | None:
-    """One context per mode and bundle for the process: building one reads the trust store (tens of ms)."""
+@functools.lru_cache(maxsize=16)
+def tls_context(mode: str, ca_bundle: str | None, ca_pem: str | None = None) -> ssl.SSLContext | None:
+    """One context per mode and trust for the process: building one reads the trust store (tens of ms).
+    ``ca_pem`` (the secret's ``tls_ca``) comes first, then the ``ca_bundle`` file, then the system roots."""
     if mode == "disable":
         return None
-    context = ssl.create_default_context(cafile=ca_bundle if mode == "verify-full" else None)
     if mode == "require":
+        context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    return context
+        return context
+    if ca_pem:
+        return ssl.create_default_context(cadata=ca_pem)
+    return ssl.create_default_context(cafile=ca_bundle)
 
 
 EngineLogin = Callable[[DatabaseSecret, int, "ssl.SSLContext | None", float], Login]
@@ -56,4 +63,10 @@ class DatabaseLogin(NamedTuple):
         module = importlib.import_module(f"{__name__}.{secret.engine}")
         engine_login = cast(EngineLogin, module.log_in)
         port = secret.port or DEFAULT_PORTS[secret.engine]
-        return engine_login(secret, port, tls_context(secret.tls, self.ca_bundle), self.timeout)
+        try:
+            context = tls_context(secret.tls, self.ca_bundle, secret.tls_ca)
+        except (ssl.SSLError, OSError, ValueError):
+            where = "the secret's tls_ca" if secret.tls_ca else "DATABASE_CA_BUNDLE"
+            code = "InvalidSecret" if secret.tls_ca else "InvalidConfiguration"
+            return Login(False, code, f"{where} holds no CA certificate ssl can load")
+        return engine_login(secret, port, context, self.timeout)

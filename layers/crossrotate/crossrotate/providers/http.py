@@ -78,11 +78,17 @@ def _transport(error: httpx.HTTPError, provider: str) -> RotationError:
     return transport_error(provider, code, type(error).__name__)
 
 
+def request_id_of(body: dict[str, Any]) -> str | None:
+    """The answer's ``RequestId`` when it is a string: whatever else a provider puts there is not kept."""
+    request_id = body.get("RequestId")
+    return request_id[:128] if isinstance(request_id, str) else None
+
+
 def json_body(response: httpx.Response) -> dict[str, Any] | None:
     """The response's JSON object whatever its content type, or None when it is not one."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (UnicodeDecodeError is a ValueError), or nested too deep
         return None
     return body if isinstance(body, dict) else None
 

@@ -16,7 +16,7 @@ import httpx
 from ...errors import ErrorTable, own, redact, transport_error
 from ...ports import AccountState
 from ...provider import ClientConfig
-from ..http import host_header, json_body, renewing, send
+from ..http import host_header, json_body, renewing, request_id_of, send
 from .cloud import CLOUD
 from .signer import AcsRpcV1Auth, canonical_query, new_nonce, v3_headers
 
@@ -89,7 +89,7 @@ class AlibabaRpcApi:
 def answer_of(response: httpx.Response, errors: ErrorTable, secrets: tuple[str | None, ...]) -> dict[str, Any]:
     """The answer's JSON, or the classified error it carries (its message redacted of ``secrets``)."""
     body = json_body(response)
-    if response.status_code == 200 and body is not None:
+    if response.status_code == 200 and body is not None and not carries_error(body):
         return body
     if body is None or "Code" not in body:
         if response.status_code == 200:
@@ -103,7 +103,18 @@ def answer_of(response: httpx.Response, errors: ErrorTable, secrets: tuple[str |
     raise errors.error(
         str(body["Code"]),
         redact(str(body.get("Message", "")), secrets),
-        request_id=body.get("RequestId"),
+        request_id=request_id_of(body),
         http_status=response.status_code,
         retry_after=_retry_after(response),
     )
+
+
+SUCCESS_CODES = frozenset({"200", "Success", "OK"})
+"""What some OpenAPI products put in ``Code`` beside their data when a call succeeded."""
+
+
+def carries_error(body: dict[str, Any]) -> bool:
+    """Whether an HTTP 200 answer is an error envelope all the same: its ``Code`` is not a success code (gateways
+    and some products answer errors with 200; ``Success: false`` says so too)."""
+    code = body.get("Code")
+    return (code is not None and str(code) not in SUCCESS_CODES) or body.get("Success") is False

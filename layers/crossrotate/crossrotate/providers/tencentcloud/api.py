@@ -15,7 +15,7 @@ import httpx
 from ...errors import ErrorTable, redact, transport_error
 from ...ports import AccountState
 from ...provider import ClientConfig
-from ..http import host_header, json_body, renewing, send
+from ..http import host_header, json_body, renewing, request_id_of, send
 from .cloud import CLOUD
 from .signer import signed_headers
 
@@ -52,7 +52,7 @@ def response_of(response: httpx.Response, errors: ErrorTable, secrets: tuple[str
         raise errors.error(
             str(error.get("Code", "Unknown")),
             redact(str(error.get("Message", "")), secrets),
-            request_id=body.get("RequestId"),
+            request_id=request_id_of(body),
             http_status=response.status_code,
         )
     return body

@@ -8,6 +8,7 @@ from typing import Any
 from ....errors import own
 from ....ports import AccountState, Privileges, ResetReceipt
 from ....provider import ClientConfig
+from ...http import request_id_of
 from ..api import AlibabaRpcApi, default_endpoint, unusable_instance
 from . import SPEC
 
@@ -35,7 +36,7 @@ class PolarDbApi(AlibabaRpcApi):
             "AccountName": self.account.username,
             "NewAccountPassword": password,
         }
-        return ResetReceipt(self.call("ModifyAccountPassword", params, sensitive=(password,)).get("RequestId"))
+        return ResetReceipt(request_id_of(self.call("ModifyAccountPassword", params, sensitive=(password,))))
 
     def account_state(self) -> AccountState:
         """The cluster must be running and unlocked, and the account Available and not locked."""

@@ -8,6 +8,7 @@ from typing import Any
 from ....errors import own
 from ....ports import AccountState, Privileges, ResetReceipt
 from ....provider import ClientConfig
+from ...http import request_id_of
 from ..api import AlibabaRpcApi, default_endpoint, unusable_instance
 from . import SPEC
 
@@ -34,7 +35,7 @@ class AlibabaRdsApi(AlibabaRpcApi):
             "AccountName": self.account.username,
             "AccountPassword": password,
         }
-        return ResetReceipt(self.call("ResetAccountPassword", params, sensitive=(password,)).get("RequestId"))
+        return ResetReceipt(request_id_of(self.call("ResetAccountPassword", params, sensitive=(password,))))
 
     def account_state(self) -> AccountState:
         """The instance must be running and unlocked, and the account listed as Available."""

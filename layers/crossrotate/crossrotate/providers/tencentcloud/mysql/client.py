@@ -7,6 +7,7 @@ from __future__ import annotations
 from ....errors import redact, transport_error
 from ....ports import AccountState, Privileges, ResetReceipt, TaskState
 from ....provider import ClientConfig
+from ...http import request_id_of
 from ..api import CAM_AUTHENTICATION, TencentApi
 from . import SPEC
 
@@ -42,7 +43,7 @@ class TencentMysqlApi(TencentApi):
             raise transport_error(
                 SPEC.name, "Transport.BadResponse", "ModifyAccountPassword returned no AsyncRequestId"
             )
-        return ResetReceipt(body.get("RequestId"), poll=lambda: self.task_state(task, password))
+        return ResetReceipt(request_id_of(body), poll=lambda: self.task_state(task, password))
 
     def task_state(self, task: str, password: str) -> TaskState:
         """The task's state; one that ended without success carries its classified ``Task.*`` failure."""
@@ -53,7 +54,7 @@ class TencentMysqlApi(TencentApi):
             held = self.source.credentials()
             info = redact(str(body.get("Info") or ""), (password, held.key_secret, held.token))
             failure = self.errors.error(
-                ENDED_WITHOUT_SUCCESS[status], f"task {task} ended {status}: {info}", request_id=body.get("RequestId")
+                ENDED_WITHOUT_SUCCESS[status], f"task {task} ended {status}: {info}", request_id=request_id_of(body)
             )
         return TaskState(done=status == "SUCCESS", status=status, failure=failure)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from ....ports import AccountState, Privileges, ResetReceipt
 from ....provider import ClientConfig
+from ...http import request_id_of
 from ..api import CAM_AUTHENTICATION, TencentApi
 from . import SPEC
 
@@ -37,7 +38,7 @@ class TencentPostgresApi(TencentApi):
 
     def reset_password(self, password: str) -> ResetReceipt:
         params = {"DBInstanceId": self.account.instance_id, "UserName": self.account.username, "Password": password}
-        return ResetReceipt(self.call("ResetAccountPassword", params, sensitive=(password,)).get("RequestId"))
+        return ResetReceipt(request_id_of(self.call("ResetAccountPassword", params, sensitive=(password,))))
 
     def account_state(self) -> AccountState:
         """Page through DescribeAccounts until the account shows up."""
