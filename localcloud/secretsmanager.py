@@ -79,6 +79,8 @@ def _aws_rotate(
         if "Resource not found for ARN" not in str(error):
             raise
     secret = self.secrets[secret_id]
+    if rotation_rules and "ScheduleExpression" in rotation_rules:
+        secret.rotation_enabled = True  # moto turns rotation on for AutomaticallyAfterDays only
     pending = next(v for v, d in secret.versions.items() if "AWSPENDING" in d["version_stages"])
     return json.dumps({"ARN": secret.arn, "Name": secret.name, "VersionId": pending})
 
@@ -209,6 +211,23 @@ class SecretsManagerDriver:
         if rotation_token:
             event["RotationToken"] = rotation_token
         return self.invoke(event)
+
+    def attach(self, secret_id: str, function_arn: str, schedule: str) -> None:
+        """``RotateSecret --no-rotate-immediately`` as the service runs it: rotation configured, then testSecret
+        alone, on an AWSPENDING copy of the current value (moto makes it), whose label goes afterwards."""
+        self.sm.rotate_secret(
+            SecretId=secret_id,
+            RotationLambdaARN=function_arn,
+            RotationRules={"ScheduleExpression": schedule},
+            RotateImmediately=False,
+        )
+        pending = self.version_with(secret_id, "AWSPENDING")
+        try:
+            self.step(Rotation(secret_id, pending), "testSecret")
+        finally:
+            self.sm.update_secret_version_stage(
+                SecretId=secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=pending
+            )
 
     def run_started(self, secret_id: str) -> Rotation:
         """What the service does after RotateSecret: invoke the four steps for the AWSPENDING version."""

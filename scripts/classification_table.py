@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "layers" / "crossrotate"))
 
-from crossrotate.aws import SECRETS_MANAGER_ERRORS, STS_ERRORS
+from crossrotate.aws import SECRETS_MANAGER_ERRORS, SQS_ERRORS, STS_ERRORS
 from crossrotate.errors import OWN_CODES, TRANSPORT, Entry
 from crossrotate.providers.alibabacloud import sts as alibaba_sts
 from crossrotate.providers.tencentcloud import sts as tencent_sts
@@ -20,6 +20,7 @@ TABLES: list[tuple[str, Mapping[str, Entry]]] = [
         for name, spec in PROVIDERS.items()
     ),
     (SECRETS_MANAGER_ERRORS.provider, SECRETS_MANAGER_ERRORS.codes),
+    (SQS_ERRORS.provider, SQS_ERRORS.codes),
     # Keyless access: each STS's own codes (the cloud's common codes apply too, as for its databases).
     (STS_ERRORS.provider, STS_ERRORS.codes),
     (alibaba_sts.PROVIDER, alibaba_sts.CODES),

@@ -204,7 +204,7 @@ def test_every_payload_the_runbook_gives_is_an_event_the_function_accepts() -> N
     for payload in payloads:
         events.parse_event(json.loads(payload))
     actions = {json.loads(p)["action"] for p in payloads}
-    assert actions == {"verify", "rotate", "cancel"}
+    assert actions == {"verify", "rotate", "cancel", "adopt"}
 
 
 def test_no_document_tells_an_operator_to_remove_awspending_by_hand() -> None:

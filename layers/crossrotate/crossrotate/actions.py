@@ -1,6 +1,7 @@
 """The actions an operator or a schedule asks for, over one or more secrets: ``rotate`` (start a rotation now),
-``verify`` (check, change nothing) and ``cancel`` (end an unfinished rotation safely); and the sweep that applies
-``verify`` or ``rotate`` to every secret this function rotates.
+``verify`` (check, change nothing), ``cancel`` (end an unfinished rotation safely) and ``adopt`` (verify's dry
+run on a secret not attached yet, saying what attaching would do); and the sweep that applies ``verify`` or
+``rotate`` to every secret this function rotates.
 
 ``rotate`` is idempotent per delivery: the ``ClientRequestToken`` is derived from the secret and the
 delivery's identity, and a secret that already has a version with that token was started by this very
@@ -145,6 +146,37 @@ def _same_privileges(
         raise own("PrivilegesDiffer", "; ".join(differences[:5]) + more)
 
 
+def adopt(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
+    """A dry run of taking an existing secret on, changing nothing: ``verify``'s checks (the function's role may
+    read secrets it does not rotate yet within the stack's adoption scope: a tag or a name prefix), and what
+    attaching it would do. An unfinished rotation of another function's would be continued by this one, so it
+    must be finished or cancelled first."""
+    metadata = deps.store.describe(secret_id)
+    pending = _unfinished(metadata)
+    if pending:
+        raise own(
+            "RotationInProgress",
+            f"version {pending} of {metadata.name} is still AWSPENDING: attaching would continue that rotation here; "
+            "finish or cancel it first",
+        )
+    checked = verify(secret_id, delivery_id, deps)
+    current = _labelled(secret_id, CURRENT, deps)
+    if current is None:  # deleted between verify's read and this one
+        raise own("SecretNotFound", f"{secret_id} does not exist or has no AWSCURRENT version")
+    attached = metadata.rotation_lambda_arn
+    if attached and attached.split(":")[:7] == deps.function_arn.split(":")[:7]:
+        now = "already attached to this function"
+    elif attached:
+        now = f"rotated by {attached} now: attaching replaces it"
+    else:
+        now = "not attached"
+    return Outcome(
+        "verified",
+        f"{checked.message}. {now}; attaching runs testSecret only (rotate-secret --no-rotate-immediately); the "
+        f"first rotation resets {current.other_username} on {current.instance_id} through {current.provider}",
+    )
+
+
 def cancel(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
     """End an unfinished rotation: restore the account AWSPENDING was made for to the password the labelled
     versions hold for it, prove it (with host), and only then remove the AWSPENDING label. Repeating it after
@@ -215,6 +247,7 @@ ACTION_FUNCTIONS: dict[str, Callable[[str, str, Dependencies], Outcome]] = {
     "rotate": start_rotation,
     "verify": verify,
     "cancel": cancel,
+    "adopt": adopt,
 }
 
 

@@ -245,8 +245,9 @@ class WebIdentityTokens:
         if not hasattr(client, "get_web_identity_token"):
             raise own(
                 "FederationUnsupported",
-                f"botocore {botocore.__version__} does not know sts:GetWebIdentityToken; keyless access needs "
-                f"{MINIMUM_BOTOCORE} or later (add boto3>={MINIMUM_BOTOCORE} to the layer, or use an API key secret)",
+                f"botocore {botocore.__version__} does not know sts:GetWebIdentityToken; keyless access needs the "
+                f"Lambda runtime's boto3 at {MINIMUM_BOTOCORE} or later (the layer leaves boto3 to the runtime): use "
+                "an API key secret for this cloud until the runtime's is",
             )
 
         def ask() -> Mapping[str, Any]:

@@ -195,7 +195,8 @@ OWN_CODES: Mapping[str, Entry] = {
     ),
     "FederationUnsupported": (
         FATAL,
-        "keyless access: the runtime's boto3/botocore is older than 1.41.0 and does not know sts:GetWebIdentityToken",
+        "keyless access: the Lambda runtime's boto3/botocore is older than 1.41.0 and does not know "
+        "sts:GetWebIdentityToken (the layer leaves boto3 to the runtime): use an API key secret until it is newer",
     ),
     "InvalidCredentialsSecret": (FATAL, "the API key secret's JSON is malformed"),
     "RotationNotEnabled": (FATAL, "rotation is not enabled on the secret, or it has no rotation function"),

@@ -1,8 +1,8 @@
 """The invocation shapes the function accepts, parsed and validated before anything is read or changed:
 
 - a Secrets Manager rotation step: ``{"Step", "SecretId", "ClientRequestToken", "RotationToken"?}``;
-- an action: ``{"action": "rotate" | "verify" | "cancel", "secret_id" | "secret_ids"}``, by hand or as the input
-  of an EventBridge rule or Scheduler schedule, optionally naming its delivery (``scheduled_time``, ``id`` or
+- an action: ``{"action": "rotate" | "verify" | "cancel" | "adopt", "secret_id" | "secret_ids"}``, by hand or as
+  the input of an EventBridge rule or Scheduler schedule, optionally naming its delivery (``scheduled_time``, ``id`` or
   ``execution_id``: Scheduler's ``<aws.scheduler.scheduled-time>``, an event's id, Scheduler's
   ``<aws.scheduler.execution-id>``);
 - a sweep: a bare EventBridge "Scheduled Event" (``source`` ``aws.events``), or ``{"action": "verify" |
@@ -28,7 +28,7 @@ MAX_SECRET_ID = 2048
 MAX_ROTATION_TOKEN = 8192
 MAX_SECRETS = 100
 DELIVERY_KEYS = ("scheduled_time", "id", "execution_id")
-ACTIONS = ("rotate", "verify", "cancel")
+ACTIONS = ("rotate", "verify", "cancel", "adopt")
 SWEEP_ACTIONS = ("verify", "rotate")
 
 

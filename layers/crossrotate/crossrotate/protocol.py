@@ -203,11 +203,14 @@ def wait_until_usable(account: DatabaseSecret, provider: ProviderApi, deps: Depe
 
 def prove_pending(request: StepRequest, deps: Dependencies, report: StepReport) -> None:
     """Prove the pending credentials: the version is still the valid pending one and, with ``host``, its
-    password logs in to the database. (setSecret already saw the provider apply the reset.)"""
+    password logs in to the database. (setSecret already saw the provider apply the reset.) The password's rules
+    are not asked for: testSecret sends nothing to the provider, and when a secret is attached with
+    ``RotateImmediately`` false, Secrets Manager runs testSecret alone on a copy of the current value, whose
+    password this function did not choose."""
     version = deps.store.get_value(request.secret_id, version_id=request.token)
     if version and _already_current(version.stages):
         return
-    pending = _pending(version, request)
+    pending = _pending(version, request, policy=False)
     report.provider = pending.provider
     if deps.probe and pending.host:
         prove_login(pending, deps.probe, deps, "the pending password")
@@ -255,12 +258,13 @@ def _already_current(stages: tuple[str, ...]) -> bool:
     return False
 
 
-def _pending(version: SecretValue | None, request: StepRequest) -> DatabaseSecret:
-    """The pending version, validated: it is exactly what will be sent to the provider."""
+def _pending(version: SecretValue | None, request: StepRequest, policy: bool = True) -> DatabaseSecret:
+    """The pending version, validated (with ``policy``, its password against the provider's rules too): it is
+    exactly what will be sent to the provider."""
     if version is None or PENDING not in version.stages:
         raise own("NotPending", f"version {request.token} is not AWSPENDING with a value: has createSecret run?")
     pending = read_secret(version.secret_string, "AWSPENDING")
-    problems = pending.rules.password_policy.violations(pending.password)
+    problems = pending.rules.password_policy.violations(pending.password) if policy else []
     if problems:
         raise own("InvalidPendingPassword", "AWSPENDING's password breaks the policy: " + "; ".join(problems))
     return pending
