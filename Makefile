@@ -15,9 +15,10 @@ demo: $(VENV)/.installed
 
 test: lint typecheck pytest
 
-# The same tests on Python 3.13, the Lambda runtime's version, in a virtualenv of its own.
+# The same tests on Python 3.13, the Lambda runtime's version, in a virtualenv of its own; half the fault
+# schedules (make test draws the full 800), so CI's budget of schedules stays fixed.
 test313:
-	$(MAKE) pytest PYTHON="$$(bash scripts/python313)" VENV=.venv-313
+	FAULT_SCHEDULE_SHARE=0.5 $(MAKE) pytest PYTHON="$$(bash scripts/python313)" VENV=.venv-313
 
 # The fast loop: the library's own tests and the provider contract, no database servers (under a minute).
 unit: $(VENV)/.installed

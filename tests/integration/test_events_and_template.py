@@ -196,7 +196,9 @@ def test_failed_async_invocations_land_in_a_queue(template: dict[str, Any]) -> N
 def test_operations_settings(template: dict[str, Any]) -> None:
     (function,) = resources_of(template, "AWS::Serverless::Function")
     properties = function["Properties"]
-    assert properties["ReservedConcurrentExecutions"] == {"Ref": "ReservedConcurrency"}
+    assert properties["ReservedConcurrentExecutions"] == {
+        "If": ["ReservesConcurrency", {"Ref": "ReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
     assert properties["LoggingConfig"]["LogGroup"] == {"Ref": "RotationLogGroup"}
     assert template["Resources"]["RotationLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     schedule = properties["Events"]["ScheduledAction"]

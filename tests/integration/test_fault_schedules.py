@@ -20,12 +20,14 @@ passes by). After every invocation, against the real database:
 
 Then a fresh rotation must complete and leave AWSPREVIOUS with the password it started from.
 
-``make test`` runs 500 schedules; ``make slow`` runs 3000. The counts are printed at the end of the run.
+``make test`` runs 500 schedules (and 300 dual-account ones), ``make test313`` half of them; ``make slow`` runs
+3000. The counts are printed at the end of the run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import threading
 import time
@@ -154,9 +156,12 @@ def schedules(draw: st.DrawFn, dual: bool = False) -> dict[str, Any]:
 
 
 PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SHARE = float(os.environ.get("FAULT_SCHEDULE_SHARE", "1"))
+"""The share of the schedules a run draws: ``make test313`` runs half (the second Python proves the runtime; the
+first, the breadth of the invariants), so CI's budget of schedules is fixed: 800 on 3.11, 400 on 3.13."""
 
 
-@settings(PROPERTY, max_examples=500)
+@settings(PROPERTY, max_examples=round(500 * SHARE))
 @given(schedule=schedules())
 def test_no_schedule_of_faults_or_operator_actions_loses_a_password_or_misclassifies(
     world: World, schedule: dict[str, Any]
@@ -164,7 +169,7 @@ def test_no_schedule_of_faults_or_operator_actions_loses_a_password_or_misclassi
     Run(world, schedule).play()
 
 
-@settings(PROPERTY, max_examples=300)
+@settings(PROPERTY, max_examples=round(300 * SHARE))
 @given(schedule=schedules(dual=True))
 def test_no_schedule_breaks_either_account_of_a_dual_account_secret(world: World, schedule: dict[str, Any]) -> None:
     """Dual-account mode, after a first clean rotation: AWSCURRENT logs in after every event, AWSPREVIOUS too

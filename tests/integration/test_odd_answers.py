@@ -112,7 +112,7 @@ garblings = st.builds(
     status=STATUSES,
     noise=st.binary(max_size=40),
 )
-ODD = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+ODD = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 KNOWN_CODES = set(OWN_CODES) | set(TRANSPORT)
 
 

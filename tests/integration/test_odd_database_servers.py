@@ -92,7 +92,7 @@ MYSQL_MESSAGES = st.one_of(
     st.builds(lambda seq, head, rest: mysql_packet(seq, head + rest), st.integers(0, 3),
               st.sampled_from([b"\x00", b"\xff", b"\xfe", b"\x01", b"\xfe" + b"mysql_clear_password\x00"]), NOISE),
 )  # fmt: skip
-ODD = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+ODD = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def secret(engine: str, port: int, tls: str) -> Any:
