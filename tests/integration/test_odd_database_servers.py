@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import socket
 import socketserver
+import ssl
 import struct
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import trustme
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -183,3 +185,72 @@ def test_a_postgres_login_let_in_without_a_password_proves_nothing(pg_server: Sc
     pg_server.script = [pg_message(b"R", struct.pack("!i", 0)) + pg_message(b"Z", b"I")]
     login = PROBE.log_in(secret("postgres", pg_server.port, "disable"))
     assert (login.accepted, login.failure) == (False, "Database.PasswordNotChecked")
+
+
+class ClearTextAsker:
+    """A MySQL server in the path: it offers TLS with a certificate from ``ca``, then asks the client to switch to
+    ``mysql_clear_password`` and keeps whatever comes back (decrypted)."""
+
+    def __init__(self, ca: trustme.CA) -> None:
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("localhost").configure_cert(self.context)
+        self.received = b""
+        asker = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                connection: socket.socket = self.request
+                connection.settimeout(2.0)
+                try:
+                    connection.sendall(mysql_packet(0, GREETING_ASKING_FOR_CLEAR_TEXT))
+                    connection.recv(4 + 32)  # the client's SSLRequest
+                    with asker.context.wrap_socket(connection, server_side=True) as secured:
+                        secured.recv(65536)  # its handshake response
+                        secured.sendall(mysql_packet(3, b"\xfemysql_clear_password\x00"))
+                        asker.received += secured.recv(65536)  # the client's answer to the switch, if any
+                except (OSError, ssl.SSLError):
+                    pass
+
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        port: int = self._server.server_address[1]
+        return port
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+CAPABILITIES = (1 << 9) | (1 << 11) | (1 << 15) | (1 << 19)  # PROTOCOL_41, SSL, SECURE_CONNECTION, PLUGIN_AUTH
+GREETING_ASKING_FOR_CLEAR_TEXT = (
+    b"\x0a5.7.0-standin\x00" + struct.pack("<I", 1) + b"saltsalt\x00"
+    + struct.pack("<HBHHB", CAPABILITIES & 0xFFFF, 33, 2, CAPABILITIES >> 16, 21) + b"\x00" * 10
+    + b"saltsaltsalt\x00" + b"mysql_clear_password\x00"
+)  # fmt: skip
+
+
+@pytest.fixture
+def clear_text_asker(test_ca: trustme.CA) -> Iterator[ClearTextAsker]:
+    asker = ClearTextAsker(test_ca)
+    yield asker
+    asker.stop()
+
+
+def test_mysql_never_sends_the_password_in_clear_text_to_an_unverified_server(
+    clear_text_asker: ClearTextAsker, test_ca: trustme.CA
+) -> None:
+    """tls: require: the server's certificate is not checked, so whoever asks for mysql_clear_password is refused
+    before the password leaves; with verify-full (the same server, now trusted) the password goes, over TLS to the
+    verified server, which shows the stand-in would have received it."""
+    refused = PROBE.log_in(secret("mysql", clear_text_asker.port, "require")._replace(host="localhost"))
+    assert refused.failure == "Database.CleartextRefused"
+    assert PASSWORD.encode() not in clear_text_asker.received
+    trusted = secret("mysql", clear_text_asker.port, "require")._replace(
+        host="localhost", tls="verify-full", tls_ca=test_ca.cert_pem.bytes().decode()
+    )
+    PROBE.log_in(trusted)
+    assert PASSWORD.encode() in clear_text_asker.received
