@@ -60,7 +60,7 @@ KINDS = ("fresh", "warm")
 """Each step in its own fresh process (each Secrets Manager call may start a new sandbox), or all in one warm
 process that has already done a rotation."""
 FIRST_USE = re.compile(
-    r"boto3|httpx|crossrotate\.(aws|credentials|actions|fleet)|crossrotate\.providers\.[\w.]+|aws_lambda_powertools"
+    r"boto3|httpx|crossrotate\.(aws|credentials|actions|sweeps)|crossrotate\.providers\.[\w.]+|aws_lambda_powertools"
     r"\.utilities\.batch"
 )
 """Modules loaded when first needed, never by the handler's import: boto3 and the AWS adapters (the first step's
@@ -81,7 +81,7 @@ PROVIDER_LATENCY_S = (0.3, 0.5)
 milliseconds become."""
 LAYER_BATCH = WORK / "layer-batch"
 BATCH_UTILITIES = "batch data_classes"
-"""What ``fleet.work_batch`` imports of Powertools' utilities (the layer's Makefile keeps only those it names)."""
+"""What ``sweeps.work_batch`` imports of Powertools' utilities (the layer's Makefile keeps only those it names)."""
 
 
 def pinned(requirements: Path, name: str) -> str:
@@ -876,7 +876,7 @@ def planning(env: Mapping[str, str], settings: FunctionSettings, size: int) -> P
 
 
 def batch_utility_missing(layer: Path) -> bool:
-    """Whether the layer lacks what ``fleet.work_batch`` imports, in a runtime process."""
+    """Whether the layer lacks what ``sweeps.work_batch`` imports, in a runtime process."""
     program = "import aws_lambda_powertools.utilities.batch, aws_lambda_powertools.utilities.data_classes.sqs_event"
     run = subprocess.run(
         [RUNTIME / "bin" / "python", "-c", program],

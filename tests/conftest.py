@@ -18,7 +18,8 @@ import pytest
 import trustme
 
 from crossrotate import runtime
-from crossrotate.protocol import StepRequest, run_step
+from crossrotate.events import StepRequest
+from crossrotate.protocol import run_step
 from crossrotate.providers.http import close_shared_client
 from localcloud.alibabacloud import AlibabaRdsEmulator
 from localcloud.cloud import LocalCloud

@@ -10,27 +10,26 @@ from typing import Any
 
 from crossrotate import events, runtime
 from crossrotate.log import logger
-from crossrotate.protocol import StepRequest
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: Any, context: Any) -> dict[str, Any] | None:
     with runtime.reporting():
         request = events.parse_event(event)
-        if isinstance(request, StepRequest):
+        if isinstance(request, events.StepRequest):
             logger.append_keys(secret_id=request.secret_id, step=request.step, version=request.token)
             runtime.observed_step(request, runtime.dependencies(context))
             return None
         if isinstance(request, events.SweepBatch):
-            from crossrotate import fleet
+            from crossrotate import sweeps
 
-            return fleet.work_batch(request.event, runtime.dependencies(context))
+            return sweeps.work_batch(request.event, runtime.dependencies(context))
         action = request.action or runtime.scheduled_action()
         logger.append_keys(action=action)
         if isinstance(request, events.Sweep):
-            from crossrotate import fleet
+            from crossrotate import sweeps
 
-            return fleet.sweep(action, request.delivery_id, runtime.dependencies(context))
+            return sweeps.sweep(action, request.delivery_id, runtime.dependencies(context))
         from crossrotate import actions
 
         return actions.run_action(request, runtime.dependencies(context))

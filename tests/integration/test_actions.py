@@ -138,7 +138,7 @@ def test_verify_logs_in_with_the_current_password(
 def act(event: dict[str, Any], clock: VirtualClock) -> dict[str, Any]:
     """An action through the library with a virtual clock: retries and waits are counted, not slept."""
     request = events.parse_event(event)
-    assert isinstance(request, actions.ActionRequest)
+    assert isinstance(request, events.ActionRequest)
     return actions.run_action(request, runtime.dependencies(LambdaContext(), clock=clock))
 
 

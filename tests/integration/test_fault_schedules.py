@@ -41,9 +41,10 @@ from conftest import PROPERTY_RUNS, unique
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crossrotate import actions, runtime
+from crossrotate import actions, events, runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
-from crossrotate.protocol import StepRequest, run_step
+from crossrotate.events import StepRequest
+from crossrotate.protocol import run_step
 from crossrotate.registry import PROVIDERS
 from localcloud.base import Fault
 from localcloud.cloud import KITS, ROLES, LocalCloud, instance_of, user_of
@@ -345,7 +346,7 @@ class Run:
     def action(self, name: str, sweep: bool = False) -> dict[str, Any]:
         """One action on this secret; its result (a retryable failure raises after listing it)."""
         since = self.marks()
-        request = actions.ActionRequest(name, (self.secret_id,), f"schedule-{self.secret_id}")
+        request = events.ActionRequest(name, (self.secret_id,), f"schedule-{self.secret_id}")
         try:
             document = actions.run_action(request, self.dependencies(), sweep=sweep)
         except RetryableRotationError as error:

@@ -20,7 +20,7 @@ from crossrotate import runtime
 from crossrotate.actions import rotation_token
 from crossrotate.aws import SqsSweepQueue
 from crossrotate.errors import FatalRotationError, RetryableRotationError
-from crossrotate.fleet import plan_sweep
+from crossrotate.sweeps import plan_sweep
 from localcloud.cloud import Account, LocalCloud
 from localcloud.secretsmanager import LambdaContext
 from localcloud.sqs import EventSourceMapping, SweepQueues, sqs_counts_in_constant_time

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import LoggedLines
 
-from crossrotate import actions, fleet, runtime
+from crossrotate import actions, events, runtime, sweeps
 from crossrotate.ports import ACCEPTED, Login
 from crossrotate.secret import DatabaseSecret
 from localcloud.cloud import Account, LocalCloud
@@ -46,7 +46,7 @@ def test_a_defect_in_one_secret_of_a_named_verify_does_not_stop_the_next(
     secrets_pair: tuple[Account, Account], logged: LoggedLines
 ) -> None:
     broken, fine = secrets_pair
-    request = actions.ActionRequest("verify", (broken.secret_id, fine.secret_id), "verify-two")
+    request = events.ActionRequest("verify", (broken.secret_id, fine.secret_id), "verify-two")
     document = actions.run_action(request, dependencies())  # fatal only: it returns
     first, second = document["results"]
     assert (first["outcome"], first["code"], first["retryable"]) == ("failed", "UnexpectedError", False)
@@ -69,7 +69,7 @@ def test_a_defect_in_one_record_fails_that_record_alone_and_it_is_not_retried(
 ) -> None:
     bodies = [{"action": "verify", "secret_id": account.secret_id, "sweep": "sweep-1"} for account in secrets_pair]
     event = {"Records": [sqs_record(f"m-{n}", json.dumps(body)) for n, body in enumerate(bodies)]}
-    assert fleet.work_batch(event, dependencies()) == {"batchItemFailures": []}
+    assert sweeps.work_batch(event, dependencies()) == {"batchItemFailures": []}
     records = {line["message_id"]: line for line in logged() if line["message"] == "sweep record"}
     assert (records["m-0"]["outcome"], records["m-0"]["code"]) == ("failed", "UnexpectedError")
     assert records["m-1"]["outcome"] == "verified"
@@ -80,6 +80,6 @@ def test_a_malformed_record_is_logged_with_its_message_id_and_not_retried(
     local: LocalCloud, logged: LoggedLines, body: str | None
 ) -> None:
     event = {"Records": [sqs_record("malformed-7", body)]}
-    assert fleet.work_batch(event, dependencies()) == {"batchItemFailures": []}
+    assert sweeps.work_batch(event, dependencies()) == {"batchItemFailures": []}
     (line,) = [line for line in logged() if line["message"] == "sweep record"]
     assert (line["message_id"], line["code"], line["retryable"]) == ("malformed-7", "InvalidEvent", False)

@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 from conftest import AccountSetup, LoggedLines, VirtualClock, attach_database, cancel, step, unique
 
-from crossrotate import actions, aws, events, runtime
+from crossrotate import actions, aws, events, runtime, sweeps
 from crossrotate.errors import FatalRotationError, RetryableRotationError
+from crossrotate.events import StepRequest
 from crossrotate.ports import RotatedSecret
-from crossrotate.protocol import StepRequest, run_step
+from crossrotate.protocol import run_step
 from localcloud.databases import PostgresServer, logs_in
 from localcloud.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
 from localcloud.tencentcloud import TencentPostgresEmulator
@@ -217,7 +218,7 @@ def test_a_cancel_that_fails_retryably_leaves_awspending_and_can_be_repeated(
     labels = driver.versions(secret_id)
     tencent.inject("error", action="ResetAccountPassword", code="RequestLimitExceeded", times=1000)
     request = events.parse_event({"action": "cancel", "secret_id": secret_id})
-    assert isinstance(request, actions.ActionRequest)
+    assert isinstance(request, events.ActionRequest)
     with pytest.raises(RetryableRotationError) as raised:
         actions.run_action(request, runtime.dependencies(LambdaContext(), clock=clock))
     assert raised.value.code == "ActionIncomplete"
@@ -331,7 +332,7 @@ def test_a_rotate_sweep_skips_secrets_whose_rotation_is_off_even_when_turned_off
     store = StoreAround(rotated_by=lambda listed: turn_off(driver, off_during))  # the operator, mid-sweep
     deps = runtime.dependencies(LambdaContext(function_arn=function), clock=clock)._replace(store=store)
     labels = {arn: driver.versions(arn) for arn in (off_before, off_during)}
-    document = actions.sweep("rotate", "evt-1", deps)
+    document = sweeps.sweep_inline("rotate", "evt-1", deps)
     outcomes = {r["secret_id"]: (r["outcome"], r["code"]) for r in document["results"]}
     assert outcomes == {
         off_before: ("skipped", "RotationDisabled"),
@@ -368,7 +369,7 @@ def test_an_action_out_of_time_lists_what_it_did_not_reach(
     """Never silently stops: the secrets the invocation has no time left for are retryable failures."""
     driver.rotate(tencent_secret.secret_id)
     request = events.parse_event({"action": "verify", "secret_ids": [tencent_secret.secret_id, "a", "b"]})
-    assert isinstance(request, actions.ActionRequest)
+    assert isinstance(request, events.ActionRequest)
 
     def slow_read() -> None:
         clock.elapsed += 1.0  # each Secrets Manager read takes a second

@@ -11,7 +11,8 @@ from conftest import VirtualClock
 
 from crossrotate import runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError
-from crossrotate.protocol import StepRequest, run_step
+from crossrotate.events import StepRequest
+from crossrotate.protocol import run_step
 from localcloud.alibabacloud import PolarDbEmulator
 from localcloud.cloud import Account, LocalCloud
 from localcloud.databases import MariaDbServer, PostgresServer, logs_in

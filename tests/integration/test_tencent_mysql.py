@@ -11,7 +11,8 @@ from conftest import VirtualClock
 
 from crossrotate import runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
-from crossrotate.protocol import StepRequest, run_step
+from crossrotate.events import StepRequest
+from crossrotate.protocol import run_step
 from localcloud.base import Call
 from localcloud.cloud import Account, LocalCloud, instance_of
 from localcloud.secretsmanager import LambdaContext, Rotation

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crossrotate import actions, events, fleet
 from crossrotate.registry import PROVIDERS
 
 ROOT = Path(__file__).parents[2]
@@ -32,7 +31,7 @@ def modules_after(code: str) -> set[str]:
 
 def test_the_handler_imports_no_action_sweep_credentials_provider_or_powertools_code() -> None:
     loaded = modules_after("import app")
-    unused_by_steps = {"crossrotate.actions", "crossrotate.fleet", "crossrotate.credentials", "crossrotate.aws"}
+    unused_by_steps = {"crossrotate.actions", "crossrotate.sweeps", "crossrotate.credentials", "crossrotate.aws"}
     assert loaded.isdisjoint(unused_by_steps | PROVIDER_PACKAGES)
     assert not {
         name for name in loaded if name.split(".")[0] in ("boto3", "botocore", "httpx", "aws_lambda_powertools")
@@ -54,12 +53,3 @@ def test_every_registered_name_is_its_specs_name() -> None:
     assert len(PROVIDERS) == len(dict(PROVIDERS.items())) == 4
     assert PROVIDERS.get("nosuch-provider") is None
     assert "nosuch-provider" not in PROVIDERS
-
-
-def test_the_request_shapes_are_one_class_wherever_they_are_imported_from() -> None:
-    request = events.parse_event({"action": "verify", "secret_id": "s"})
-    assert isinstance(request, actions.ActionRequest)
-    assert isinstance(events.parse_event({"action": "rotate", "all": True}), actions.Sweep)
-    batch = events.parse_event({"Records": [{"eventSource": "aws:sqs", "body": "{}"}]})
-    assert isinstance(batch, fleet.SweepBatch)
-    assert actions.SWEEP_ACTIONS == events.SWEEP_ACTIONS

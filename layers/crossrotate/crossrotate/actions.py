@@ -1,7 +1,7 @@
 """The actions an operator or a schedule asks for, over one or more secrets: ``rotate`` (start a rotation now),
 ``verify`` (check, change nothing), ``cancel`` (end an unfinished rotation safely) and ``adopt`` (verify's dry
-run on a secret not attached yet, saying what attaching would do); and the sweep that applies ``verify`` or
-``rotate`` to every secret this function rotates.
+run on a secret not attached yet, saying what attaching would do). :mod:`crossrotate.sweeps` applies ``verify``
+or ``rotate`` to every secret this function rotates, one :func:`run_one` a secret.
 
 ``rotate`` is idempotent per delivery: the ``ClientRequestToken`` is derived from the secret and the
 delivery's identity, and a secret that already has a version with that token was started by this very
@@ -22,14 +22,12 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from . import metrics
+from .accounts import logs_in, prove_login, set_password, wait_until_usable
+from .dependencies import Dependencies
 from .errors import FatalRotationError, RotationError, own
-from .events import ACTIONS as ACTIONS
-from .events import SWEEP_ACTIONS as SWEEP_ACTIONS
-from .events import ActionRequest as ActionRequest
-from .events import Sweep as Sweep
+from .events import ActionRequest
 from .log import logger, unexpected_failure
-from .ports import CURRENT, PENDING, PREVIOUS, DatabaseProbe, Login, ProviderApi, SecretMetadata, SecretValue
-from .protocol import LOGIN_BACKOFF, Dependencies, prove_login, set_password, wait_until_usable
+from .ports import CURRENT, PENDING, PREVIOUS, ProviderApi, SecretMetadata, SecretValue
 from .registry import read_secret
 from .retry import with_retries
 from .secret import DatabaseSecret
@@ -44,6 +42,21 @@ class Outcome(NamedTuple):
     outcome: str
     """``started``, ``verified``, ``cancelled`` or ``skipped``."""
     message: str
+
+
+class SecretResult(NamedTuple):
+    """One secret's line in an action's result document."""
+
+    secret_id: str
+    outcome: str
+    """An :class:`Outcome`'s, or ``failed``."""
+    retryable: bool = False
+    code: str | None = None
+    request_id: str | None = None
+    message: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return self._asdict()
 
 
 def rotation_token(secret_id: str, delivery_id: str) -> str:
@@ -85,12 +98,12 @@ def verify(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
         _same_privileges((current, provider), (other, other_provider), deps)
         checked += ["the other account", "equal privileges"]
     if deps.probe and current.host:
-        if not _logs_in(current, deps.probe, deps):
+        if not logs_in(current, deps.probe, deps):
             raise own("CurrentPasswordRejected", f"AWSCURRENT's password does not log in to {current.host}")
         checked.append("login")
         previous = _labelled(secret_id, PREVIOUS, deps) if current.usernames else None
         if previous is not None and previous.account == current.as_user(current.other_username).account:
-            if not _logs_in(previous, deps.probe, deps):
+            if not logs_in(previous, deps.probe, deps):
                 raise own(
                     "PreviousPasswordRejected",
                     f"AWSPREVIOUS's password for {previous.username} does not log in to {current.host}",
@@ -101,22 +114,6 @@ def verify(secret_id: str, delivery_id: str, deps: Dependencies) -> Outcome:
         logger.warning("login not verified", extra={"tls": current.tls})
         message += f"; but the login's server is not verified (tls: {current.tls}): set verify-full, with tls_ca"
     return Outcome("verified", message)
-
-
-def _logs_in(secret: DatabaseSecret, probe: DatabaseProbe, deps: Dependencies) -> bool:
-    """Whether the database accepts ``secret``'s password; transient failures retried, others raised."""
-
-    def attempt() -> Login:
-        login = probe.log_in(secret)
-        if login.failure:
-            raise own(login.failure, login.detail)
-        return login
-
-    login = with_retries(
-        attempt, clock=deps.clock, deadline=deps.deadline, what="database login", provider=secret.provider,
-        backoff=LOGIN_BACKOFF,
-    )  # fmt: skip
-    return login.accepted
 
 
 def _same_privileges(
@@ -251,11 +248,8 @@ ACTION_FUNCTIONS: dict[str, Callable[[str, str, Dependencies], Outcome]] = {
 }
 
 
-def _result(secret_id: str, outcome: str, **fields: Any) -> dict[str, Any]:
-    return {"secret_id": secret_id, "outcome": outcome, "retryable": False, "code": None, "request_id": None, **fields}
-
-
-def run_one(action: str, secret_id: str, delivery_id: str, deps: Dependencies, sweep: bool) -> dict[str, Any]:
+def run_one(action: str, secret_id: str, delivery_id: str, deps: Dependencies, sweep: bool) -> SecretResult:
+    """``action`` on one secret, within its own budget; whatever it raises is that secret's failure alone."""
     budgeted = deps._replace(deadline=min(deps.deadline, deps.clock.monotonic() + SECRET_BUDGET_S))
     logger.append_keys(secret_id=secret_id)
     try:
@@ -263,16 +257,15 @@ def run_one(action: str, secret_id: str, delivery_id: str, deps: Dependencies, s
     except Exception as raised:  # noqa: BLE001 - one secret's failure, whatever it is, must not stop the others
         error = raised if isinstance(raised, RotationError) else unexpected_failure(raised)
         if sweep and error.code == "RotationDisabled":
-            return _result(secret_id, "skipped", code=error.code, message=str(error))
+            return SecretResult(secret_id, "skipped", code=error.code, message=str(error))
         metrics.failure("Action", action, error)
         metrics.classified_failure(error)
         logger.error("rotation failed", extra=error.log_fields())
-        fields = error.as_dict()
-        return _result(secret_id, "failed", **{k: fields[k] for k in ("retryable", "code", "message", "request_id")})
+        return SecretResult(secret_id, "failed", error.retryable, error.code, error.request_id, str(error))
     finally:
         logger.remove_keys(["secret_id"])
     metrics.success("Action", action)
-    return _result(secret_id, done.outcome, message=done.message)
+    return SecretResult(secret_id, done.outcome, message=done.message)
 
 
 def run_action(request: ActionRequest, deps: Dependencies, sweep: bool = False) -> dict[str, Any]:
@@ -280,44 +273,27 @@ def run_action(request: ActionRequest, deps: Dependencies, sweep: bool = False) 
     left for are listed as not reached. Raises RetryableRotationError after listing the results when any
     failure is retryable, so Lambda's async retry and destination take over."""
     delivery_id = request.delivery_id or deps.request_id
-    results = []
+    results: list[SecretResult] = []
     for index, secret_id in enumerate(request.secret_ids):
         if deps.too_late_for(SECRET_RESERVE_S):
             not_reached = "the invocation ran out of time before this secret"
             results += [
-                _result(s, "failed", retryable=True, code="NotReached", message=not_reached)
+                SecretResult(s, "failed", retryable=True, code="NotReached", message=not_reached)
                 for s in request.secret_ids[index:]
             ]
             break
         results.append(run_one(request.action, secret_id, delivery_id, deps, sweep))
-    counts = {outcome: sum(r["outcome"] == outcome for r in results) for outcome in ("failed", "skipped")}
+    counts = {outcome: sum(r.outcome == outcome for r in results) for outcome in ("failed", "skipped")}
     document = {
         "action": request.action,
-        "results": results,
+        "results": [result.as_dict() for result in results],
         "succeeded": len(results) - counts["failed"] - counts["skipped"],
         **counts,
     }
     logger.info("action done", extra={"action_result": document})
-    retryable = [r["secret_id"] for r in results if r["retryable"]]
+    retryable = [r.secret_id for r in results if r.retryable]
     if retryable:
         raise own(
             "ActionIncomplete", f"{request.action} failed retryably for {len(retryable)} of {len(results)} secrets"
         )
-    return document
-
-
-def sweep(action: str, delivery_id: str | None, deps: Dependencies) -> dict[str, Any]:
-    """``action`` over every secret whose rotation function is this one; those whose rotation is turned off are
-    skipped without a call (and any turned off while the sweep runs, when it reaches them)."""
-    listed = deps.store.rotated_by(deps.function_arn)
-    logger.info("sweep", extra={"sweep_action": action, "secrets": len(listed)})
-    enabled = tuple(s.arn for s in listed if s.rotation_enabled)
-    document = run_action(ActionRequest(action, enabled, delivery_id), deps, sweep=True)
-    off = [
-        _result(s.arn, "skipped", code="RotationDisabled", message="rotation is turned off")
-        for s in listed
-        if not s.rotation_enabled
-    ]
-    document["results"] += off
-    document["skipped"] += len(off)
     return document

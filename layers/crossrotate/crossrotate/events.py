@@ -21,15 +21,27 @@ import re
 from typing import Any, NamedTuple
 
 from .errors import own
-from .protocol import STEPS, StepRequest
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 MAX_SECRET_ID = 2048
 MAX_ROTATION_TOKEN = 8192
 MAX_SECRETS = 100
 DELIVERY_KEYS = ("scheduled_time", "id", "execution_id")
+STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 ACTIONS = ("rotate", "verify", "cancel", "adopt")
 SWEEP_ACTIONS = ("verify", "rotate")
+
+
+class StepRequest(NamedTuple):
+    """One step of a Secrets Manager rotation, as the service invokes it."""
+
+    step: str
+    secret_id: str
+    token: str
+    rotation_token: str | None
+
+    def __repr__(self) -> str:  # the rotation token is a credential
+        return f"StepRequest({self.step}, {self.secret_id}, {self.token})"
 
 
 class ActionRequest(NamedTuple):

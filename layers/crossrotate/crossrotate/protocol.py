@@ -13,63 +13,15 @@ reset; a step repeated after it took effect (finishSecret after the label moved)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
 
+from .accounts import prove_login, set_password
+from .dependencies import Dependencies
 from .errors import RotationError, is_retryable, own
+from .events import StepRequest
 from .log import logger
-from .ports import (
-    CURRENT,
-    PENDING,
-    Clock,
-    DatabaseProbe,
-    Login,
-    ProviderApi,
-    ProviderFactory,
-    SecretMetadata,
-    SecretStore,
-    SecretValue,
-    SweepQueue,
-    TaskState,
-)
+from .ports import CURRENT, PENDING, SecretMetadata, SecretValue
 from .registry import read_secret
-from .retry import Backoff, with_retries
 from .secret import DatabaseSecret
-
-STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
-LOGIN_BACKOFF = Backoff(base=1.0, cap=5.0, max_attempts=30, reserve=6.0)
-"""Logins are retried longer than API calls: a managed database may apply a new password late."""
-
-
-class StepRequest(NamedTuple):
-    step: str
-    secret_id: str
-    token: str
-    rotation_token: str | None
-
-    def __repr__(self) -> str:  # the rotation token is a credential
-        return f"StepRequest({self.step}, {self.secret_id}, {self.token})"
-
-
-class Dependencies(NamedTuple):
-    store: SecretStore
-    providers: ProviderFactory
-    clock: Clock
-    deadline: float
-    """``clock.monotonic()`` value by which the step must have answered."""
-    password_length: str | None = None
-    probe: DatabaseProbe | None = None
-    settle_poll: float = 2.0
-    """Seconds between reads of the account's (or the reset task's) state while the provider is still at it."""
-    function_arn: str = ""
-    """This function's ARN as invoked: a sweep finds the secrets that name it."""
-    request_id: str = ""
-    """Lambda's request id: an action without a delivery id of its own is idempotent per invocation."""
-    sweep_queue: SweepQueue | None = None
-    """``SWEEP_QUEUE_URL``'s queue: sweeps fan out through it; None runs them inline."""
-
-    def too_late_for(self, seconds: float) -> bool:
-        """Whether something taking ``seconds`` would end after the deadline."""
-        return self.clock.monotonic() + seconds > self.deadline
 
 
 class StepReport:
@@ -140,67 +92,6 @@ def apply_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependen
     set_password(pending, deps)
 
 
-def set_password(account: DatabaseSecret, deps: Dependencies) -> None:
-    """Reset ``account``'s password to ``account.password`` and wait until the provider has applied it: its task
-    succeeded (a reset that runs as a task), and it lists the account as usable again. What setSecret does with
-    the pending version, and cancel with the one it restores."""
-    provider = deps.providers(account)
-    receipt = with_retries(
-        lambda: provider.reset_password(account.password),
-        clock=deps.clock,
-        deadline=deps.deadline,
-        what="reset password",
-        provider=account.provider,
-    )
-    logger.info("password reset", extra={"request_id": receipt.request_id})
-    if receipt.poll is not None:
-        _wait_for_task(account, receipt.poll, deps)
-    wait_until_usable(account, provider, deps)
-
-
-def _wait_for_task(account: DatabaseSecret, poll: Callable[[], TaskState], deps: Dependencies) -> None:
-    """Poll the reset's task until it succeeded. A task that ended without success raises its classified failure
-    (a retryable one is retried by the next setSecret, with a new task and the same password); one still running
-    at the deadline is ResetNotApplied (retryable)."""
-    while True:
-        state = with_retries(
-            poll, clock=deps.clock, deadline=deps.deadline, what="reset task", provider=account.provider
-        )
-        if state.failure is not None:
-            raise state.failure
-        if state.done:
-            return
-        if deps.too_late_for(deps.settle_poll):
-            raise own("ResetNotApplied", f"the reset of {account.username} on {account.instance_id} is {state.status}")
-        logger.info("reset task still running", extra={"status": state.status})
-        deps.clock.sleep(deps.settle_poll)
-
-
-def wait_until_usable(account: DatabaseSecret, provider: ProviderApi, deps: Dependencies) -> None:
-    """The provider must list the account as usable: a provider that shows a change in progress (an account
-    "resetting password" or "Unavailable") has applied the reset when it stops showing it. A missing or locked
-    account is fatal; one still changing at the deadline, retryable. Done in setSecret, with the API key it
-    already holds, rather than in testSecret: a fresh sandbox there would read the key again."""
-    while True:
-        state = with_retries(
-            provider.account_state,
-            clock=deps.clock,
-            deadline=deps.deadline,
-            what="account state",
-            provider=account.provider,
-        )
-        if not state.exists:
-            raise own("AccountNotFound", f"{account.username} does not exist on {account.instance_id}")
-        if state.usable:
-            return
-        if not state.settling:
-            raise own("AccountNotUsable", f"{account.username} on {account.instance_id} is {state.status}")
-        if deps.too_late_for(deps.settle_poll):
-            raise own("AccountNotReady", f"{account.username} on {account.instance_id} is still {state.status}")
-        logger.info("account is still settling", extra={"status": state.status})
-        deps.clock.sleep(deps.settle_poll)
-
-
 def prove_pending(request: StepRequest, deps: Dependencies, report: StepReport) -> None:
     """Prove the pending credentials: the version is still the valid pending one and, with ``host``, its
     password logs in to the database. (setSecret already saw the provider apply the reset.) The password's rules
@@ -215,24 +106,6 @@ def prove_pending(request: StepRequest, deps: Dependencies, report: StepReport) 
     if deps.probe and pending.host:
         prove_login(pending, deps.probe, deps, "the pending password")
     logger.info("step done")
-
-
-def prove_login(account: DatabaseSecret, probe: DatabaseProbe, deps: Dependencies, whose: str) -> None:
-    """Log in with ``account``'s password, retrying until the deadline: managed databases apply it late."""
-
-    def attempt() -> Login:
-        login = probe.log_in(account)
-        if login.accepted:
-            return login
-        if login.failure:
-            raise own(login.failure, login.detail)
-        raise own("LoginFailed", f"{whose} does not log in to {account.host}")
-
-    with_retries(
-        attempt, clock=deps.clock, deadline=deps.deadline, what="database login", provider=account.provider,
-        backoff=LOGIN_BACKOFF,
-    )  # fmt: skip
-    logger.info("password logs in", extra={"whose": whose})
 
 
 def promote_pending(request: StepRequest, metadata: SecretMetadata, deps: Dependencies, report: StepReport) -> None:

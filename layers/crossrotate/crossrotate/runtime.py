@@ -16,12 +16,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from . import metrics
+from .dependencies import Dependencies
 from .errors import RotationError, own
-from .events import SWEEP_ACTIONS
+from .events import SWEEP_ACTIONS, StepRequest
 from .log import logger, unexpected_failure
 from .ports import Clock, CredentialSource, IdentityTokens, ProviderApi, SecretStore, SweepQueue
 from .probes import DatabaseLogin
-from .protocol import Dependencies, StepReport, StepRequest, run_step
+from .protocol import StepReport, run_step
 from .provider import ClientConfig
 from .registry import spec_of
 from .secret import DatabaseSecret

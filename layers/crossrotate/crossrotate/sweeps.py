@@ -1,4 +1,7 @@
-"""Sweeps over a fleet: with a sweep queue, a sweep only plans, and the same function works the queue in batches.
+"""Sweeps: an action (``verify`` or ``rotate``) over every secret whose rotation function is this one. Secrets whose
+rotation an operator turned off are skipped without a call. Without a sweep queue a sweep runs inline
+(:func:`sweep_inline`: small fleets, local runs); with one, a sweep only plans, and the same function works the
+queue in batches:
 
 - :func:`plan_sweep` lists the secrets whose rotation function is this one, skips those whose rotation is off,
   and queues one message per secret, ``{"action", "secret_id", "sweep"}``, 10 per ``SendMessageBatch``. If the
@@ -16,20 +19,16 @@ import json
 from typing import Any, NamedTuple
 
 from . import metrics
-from .actions import SECRET_RESERVE_S, run_one
-from .actions import sweep as sweep_inline
+from .actions import SECRET_RESERVE_S, SecretResult, run_action, run_one
+from .dependencies import Dependencies
 from .errors import RotationError, own
-from .events import SWEEP_ACTIONS
-from .events import SweepBatch as SweepBatch
-from .events import is_sweep_batch as is_sweep_batch
+from .events import MAX_SECRET_ID, SWEEP_ACTIONS, ActionRequest
 from .log import logger, unexpected_failure
-from .protocol import Dependencies
 
 BATCH = 10
 """SendMessageBatch's limit."""
 PLAN_RESERVE_S = 5.0
 """The planner stops with this much of the invocation left, to report how far it got."""
-MAX_SECRET_ID = 2048
 MAX_SWEEP_ID = 256
 
 
@@ -40,13 +39,42 @@ def sweep(action: str, delivery_id: str | None, deps: Dependencies) -> dict[str,
     return plan_sweep(action, delivery_id or deps.request_id, deps)
 
 
+class Rotated(NamedTuple):
+    """The secrets whose rotation function is this one, as ``ListSecrets`` found them."""
+
+    enabled: tuple[str, ...]
+    turned_off: tuple[str, ...]
+
+
+def rotated_secrets(deps: Dependencies) -> Rotated:
+    listed = deps.store.rotated_by(deps.function_arn)
+    return Rotated(
+        tuple(secret.arn for secret in listed if secret.rotation_enabled),
+        tuple(secret.arn for secret in listed if not secret.rotation_enabled),
+    )
+
+
+def sweep_inline(action: str, delivery_id: str | None, deps: Dependencies) -> dict[str, Any]:
+    """``action`` on every secret in turn, in this invocation (and any turned off while the sweep runs is
+    skipped when it is reached)."""
+    rotated = rotated_secrets(deps)
+    logger.info("sweep", extra={"sweep_action": action, "secrets": len(rotated.enabled) + len(rotated.turned_off)})
+    document = run_action(ActionRequest(action, rotated.enabled, delivery_id), deps, sweep=True)
+    off = [
+        SecretResult(arn, "skipped", code="RotationDisabled", message="rotation is turned off").as_dict()
+        for arn in rotated.turned_off
+    ]
+    document["results"] += off
+    document["skipped"] += len(off)
+    return document
+
+
 def plan_sweep(action: str, sweep_id: str, deps: Dependencies) -> dict[str, Any]:
     """Queue one message per secret this function rotates; skip those whose rotation is off."""
     if deps.sweep_queue is None:
         raise own("InvalidConfiguration", "plan_sweep needs SWEEP_QUEUE_URL")
-    listed = deps.store.rotated_by(deps.function_arn)
-    enabled = [secret.arn for secret in listed if secret.rotation_enabled]
-    skipped = len(listed) - len(enabled)
+    enabled, turned_off = rotated_secrets(deps)
+    skipped = len(turned_off)
     queued = 0
     for start in range(0, len(enabled), BATCH):
         if deps.too_late_for(PLAN_RESERVE_S):
@@ -110,13 +138,13 @@ def work_record(body: object, message_id: str, deps: Dependencies) -> None:
         metrics.classified_failure(error)
         logger.error("sweep record", extra={"message_id": message_id, "outcome": "failed", **error.log_fields()})
         return
-    fields = {k: result[k] for k in ("outcome", "code", "retryable")}
+    fields = {"outcome": result.outcome, "code": result.code, "retryable": result.retryable}
     logger.info(
         "sweep record",
         extra={"message_id": message_id, "sweep": message.sweep, "sweep_action": message.action, **fields},
     )
-    if result["outcome"] == "failed" and result["retryable"]:
-        raise RecordFailed(str(result["code"]))
+    if result.outcome == "failed" and result.retryable:
+        raise RecordFailed(str(result.code))
 
 
 def work_batch(event: dict[str, Any], deps: Dependencies) -> dict[str, Any]:
