@@ -126,7 +126,7 @@ def main() -> int:
     say(f"{'AWS STS (tokens, issuer):':<32}{cloud.env['AWS_ENDPOINT_URL_STS']}")
     for name, spec in PROVIDERS.items():
         variable = f"{spec.cloud.endpoint_variable}_{spec.service}"
-        say(f"{name + ' emulator:':<32}{cloud.env[variable]}  (signatures checked, {spec.reset} reset)")
+        say(f"{name + ' emulator:':<32}{cloud.env[variable]}  (signatures checked)")
     for name, sts in cloud.sts.items():
         if name != "aws":
             say(f"{name + ' STS:':<32}{sts.url}  (its role trusts the function's AWS role)")

@@ -36,7 +36,6 @@ def test_the_registry_record_and_the_stand_in_agree(provider: str) -> None:
     assert spec.name == provider
     assert spec.instance_id.match(kit.new_instance_id())
     assert spec.engine in ENGINES
-    assert spec.reset in ("synchronous", "polled")
     assert spec.actions
     assert all(action.split(":", 1)[1] in kit.calls for action in spec.actions)
     policy = spec.password_policy

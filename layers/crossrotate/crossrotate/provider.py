@@ -2,10 +2,10 @@
 
 A provider is one database service of one cloud (TencentDB for MySQL is one, PolarDB another). Its cloud
 (:class:`Cloud`) names the environment variables that configure every service of that cloud; the spec adds how
-its secrets look, its password rules, its error table, the engine its login probe defaults to, whether its reset
-completes at once or as a task that must be polled, and how its API client is built. The spec is cheap to import:
-the client (and httpx) is imported only by :attr:`ProviderSpec.build_client`, when a secret of the provider is
-rotated.
+its secrets look, its password rules, its error table, the engine its login probe defaults to, and how its API
+client is built (whose reset receipt says whether the reset completes at once or as a task to poll). The spec is
+cheap to import: the client (and httpx) is imported only by :attr:`ProviderSpec.build_client`, when a secret of the
+provider is rotated.
 """
 
 from __future__ import annotations
@@ -117,8 +117,6 @@ class ProviderSpec(NamedTuple):
     errors: ErrorTable
     engine: Literal["postgres", "mysql"]
     """The database engine its login probe uses when the secret names none."""
-    reset: Literal["synchronous", "polled"]
-    """Whether a reset is in force when the API answers, or only when its background task succeeds."""
     build_client: Callable[[ClientConfig], ProviderApi]
     fields: Mapping[str, Field] = MappingProxyType({})
     """Keys of the secret that only this provider reads, with their form and default."""

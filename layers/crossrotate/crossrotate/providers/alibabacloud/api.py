@@ -17,7 +17,7 @@ from ...errors import ErrorTable, own, redact, transport_error
 from ...ports import AccountState
 from ...provider import ClientConfig
 from ..http import host_header, json_body, renewing, request_id_of, send
-from .cloud import CLOUD
+from .codes import EXPIRED_SESSION
 from .signer import AcsRpcV1Auth, canonical_query, new_nonce, v3_headers
 
 SIGNATURE_VARIABLE = "ALIBABACLOUD_SIGNATURE_VERSION"
@@ -68,7 +68,7 @@ class AlibabaRpcApi:
 
     def call(self, action: str, params: Mapping[str, str], sensitive: tuple[str, ...] = ()) -> dict[str, Any]:
         """One API call; returns the answer's JSON or raises a classified RotationError."""
-        return renewing(lambda: self._call_once(action, params, sensitive), self.source, CLOUD.expired_session_code)
+        return renewing(lambda: self._call_once(action, params, sensitive), self.source, EXPIRED_SESSION)
 
     def _call_once(self, action: str, params: Mapping[str, str], sensitive: tuple[str, ...]) -> dict[str, Any]:
         credentials = self.source.credentials()

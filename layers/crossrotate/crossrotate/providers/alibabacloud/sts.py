@@ -16,7 +16,7 @@ from ...ports import ApiCredentials
 from ...provider import AssumeRoleRequest
 from ..http import send
 from .api import answer_of
-from .cloud import COMMON, FAMILIES
+from .codes import COMMON, FAMILIES
 from .signer import canonical_query, iso_timestamp
 
 PROVIDER = "alibabacloud-sts"

@@ -16,7 +16,7 @@ from ...errors import ErrorTable, redact, transport_error
 from ...ports import AccountState
 from ...provider import ClientConfig
 from ..http import host_header, json_body, renewing, request_id_of, send
-from .cloud import CLOUD
+from .codes import EXPIRED_SESSION
 from .signer import signed_headers
 
 CONTENT_TYPE = "application/json"
@@ -75,7 +75,7 @@ class TencentApi:
 
     def call(self, action: str, params: Mapping[str, Any], sensitive: tuple[str, ...] = ()) -> dict[str, Any]:
         """One API call; returns ``Response`` or raises a classified RotationError."""
-        return renewing(lambda: self._call_once(action, params, sensitive), self.source, CLOUD.expired_session_code)
+        return renewing(lambda: self._call_once(action, params, sensitive), self.source, EXPIRED_SESSION)
 
     def _call_once(self, action: str, params: Mapping[str, Any], sensitive: tuple[str, ...]) -> dict[str, Any]:
         credentials = self.source.credentials()

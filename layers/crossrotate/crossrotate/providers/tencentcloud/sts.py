@@ -17,7 +17,7 @@ from ...ports import ApiCredentials
 from ...provider import AssumeRoleRequest
 from ..http import send
 from .api import CONTENT_TYPE, response_of
-from .cloud import COMMON, FAMILIES
+from .codes import COMMON, FAMILIES
 
 PROVIDER = "tencentcloud-sts"
 VERSION = "2018-08-13"

@@ -8,7 +8,7 @@ when a secret of this provider is rotated.
 
 Error codes: the six of the ModifyAccountPassword page, the one of ResetAccountPassword, and those documented for
 PolarDB accounts elsewhere (``ResetAccount``, and the ones the Terraform provider retries on); the gateway's
-common codes come from :mod:`..cloud`.
+common codes come from :mod:`..codes`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from ....errors import FATAL, RETRYABLE, Entry
 from ....passwords import PasswordPolicy
 from ....ports import ProviderApi
 from ....provider import ClientConfig, ProviderSpec
-from ..cloud import CLOUD, error_table
+from ..cloud import CLOUD
+from ..codes import error_table
 
 NAME = "alibabacloud-polardb"
 
@@ -53,7 +54,7 @@ CODES: dict[str, Entry] = {**DOCUMENTED_ELSEWHERE, **MODIFY_ACCOUNT_PASSWORD}
 def build_client(config: ClientConfig) -> ProviderApi:
     from .client import PolarDbApi
 
-    return PolarDbApi(config)
+    return PolarDbApi(config, SPEC.errors)
 
 
 SPEC = ProviderSpec(
@@ -66,7 +67,6 @@ SPEC = ProviderSpec(
     ),
     errors=error_table(NAME, CODES),
     engine="postgres",
-    reset="synchronous",
     build_client=build_client,
     actions=("polardb:ModifyAccountPassword", "polardb:DescribeAccounts", "polardb:DescribeDBClusterAttribute"),
 )

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ....errors import own
+from ....errors import ErrorTable, own
 from ....ports import AccountState, Privileges, ResetReceipt
 from ....provider import ClientConfig
 from ...http import request_id_of
 from ..api import AlibabaRpcApi, default_endpoint, unusable_instance
-from . import SPEC
 
 VERSION = "2017-08-01"
 # Regions the official SDK's endpoint map (alibabacloud-polardb20170801 9.2.1) sends to polardb.aliyuncs.com.
@@ -26,9 +25,9 @@ GONE_FOR_GOOD = frozenset({"Deleting", "Deleted"})
 class PolarDbApi(AlibabaRpcApi):
     """:class:`~crossrotate.ports.ProviderApi` for one PolarDB cluster account."""
 
-    def __init__(self, config: ClientConfig) -> None:
+    def __init__(self, config: ClientConfig, errors: ErrorTable) -> None:
         endpoint = default_endpoint("polardb", config.account.region, CENTRAL_REGIONS)
-        super().__init__(config, endpoint, VERSION, SPEC.errors)
+        super().__init__(config, endpoint, VERSION, errors)
 
     def reset_password(self, password: str) -> ResetReceipt:
         params = {

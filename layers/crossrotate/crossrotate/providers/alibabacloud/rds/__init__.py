@@ -3,7 +3,7 @@
 The spec is cheap to import; the client is imported when a secret of this provider is rotated. Error codes:
 every code of the ResetAccountPassword page, including the one whose code is a placeholder (``%s`` with
 "DB Operation Failed:%s.", matched by its message), and the codes of the two read calls; the gateway's common
-codes come from :mod:`..cloud`.
+codes come from :mod:`..codes`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from ....errors import FATAL, RETRYABLE, Entry
 from ....passwords import PasswordPolicy
 from ....ports import ProviderApi
 from ....provider import ClientConfig, ProviderSpec
-from ..cloud import CLOUD, error_table
+from ..cloud import CLOUD
+from ..codes import error_table
 
 NAME = "alibabacloud-rds"
 
@@ -67,7 +68,7 @@ MESSAGES: dict[str, Entry] = {
 def build_client(config: ClientConfig) -> ProviderApi:
     from .client import AlibabaRdsApi
 
-    return AlibabaRdsApi(config)
+    return AlibabaRdsApi(config, SPEC.errors)
 
 
 SPEC = ProviderSpec(
@@ -80,7 +81,6 @@ SPEC = ProviderSpec(
     ),
     errors=error_table(NAME, CODES, MESSAGES),
     engine="postgres",
-    reset="synchronous",
     build_client=build_client,
     actions=("rds:ResetAccountPassword", "rds:DescribeAccounts", "rds:DescribeDBInstanceAttribute"),
 )

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ....errors import own
+from ....errors import ErrorTable, own
 from ....ports import AccountState, Privileges, ResetReceipt
 from ....provider import ClientConfig
 from ...http import request_id_of
 from ..api import AlibabaRpcApi, default_endpoint, unusable_instance
-from . import SPEC
 
 VERSION = "2014-08-15"
 # Regions the official SDK's endpoint map sends to the central endpoint; the rest use rds.<region>.aliyuncs.com.
@@ -25,9 +24,9 @@ STOPPED_FOR_GOOD = frozenset({"Deleting", "Released"})
 class AlibabaRdsApi(AlibabaRpcApi):
     """:class:`~crossrotate.ports.ProviderApi` for one ApsaraDB RDS account."""
 
-    def __init__(self, config: ClientConfig) -> None:
+    def __init__(self, config: ClientConfig, errors: ErrorTable) -> None:
         endpoint = default_endpoint("rds", config.account.region, CENTRAL_REGIONS)
-        super().__init__(config, endpoint, VERSION, SPEC.errors)
+        super().__init__(config, endpoint, VERSION, errors)
 
     def reset_password(self, password: str) -> ResetReceipt:
         params = {

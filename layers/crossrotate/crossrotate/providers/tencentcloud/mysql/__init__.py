@@ -7,7 +7,7 @@ the secret's ``account_host`` (default ``%``) names the host part.
 Error codes: the SDK's lists for ModifyAccountPassword, DescribeAsyncRequestInfo, DescribeAccounts and
 DescribeAccountPrivileges (read by dual-account verify) with the meanings of its ``errorcodes.py``, and the
 outcomes of a task that ended without success (``Task.*``, this function's own names for the task's documented
-statuses). The common API 3.0 codes come from :mod:`..cloud`.
+statuses). The common API 3.0 codes come from :mod:`..codes`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from ....passwords import PasswordPolicy
 from ....ports import ProviderApi
 from ....provider import ClientConfig, ProviderSpec
 from ....secret import Field
-from ..cloud import CLOUD, error_table
+from ..cloud import CLOUD
+from ..codes import error_table
 
 NAME = "tencentcloud-mysql"
 
@@ -132,7 +133,7 @@ CODES: dict[str, Entry] = {
 def build_client(config: ClientConfig) -> ProviderApi:
     from .client import TencentMysqlApi
 
-    return TencentMysqlApi(config)
+    return TencentMysqlApi(config, SPEC.errors)
 
 
 SPEC = ProviderSpec(
@@ -149,7 +150,6 @@ SPEC = ProviderSpec(
     ),
     errors=error_table(NAME, CODES),
     engine="mysql",
-    reset="polled",
     build_client=build_client,
     fields={
         "account_host": Field(

@@ -4,12 +4,11 @@ DescribeAccountPrivileges what it may do."""
 
 from __future__ import annotations
 
-from ....errors import redact, transport_error
+from ....errors import ErrorTable, redact, transport_error
 from ....ports import AccountState, Privileges, ResetReceipt, TaskState
 from ....provider import ClientConfig
 from ...http import request_id_of
 from ..api import CAM_AUTHENTICATION, TencentApi
-from . import SPEC
 
 VERSION = "2017-03-20"
 ENDED_WITHOUT_SUCCESS = {"FAILED": "Task.Failed", "KILLED": "Task.Killed", "REMOVED": "Task.Removed"}
@@ -25,8 +24,8 @@ SCOPES = (
 class TencentMysqlApi(TencentApi):
     """:class:`~crossrotate.ports.ProviderApi` for one TencentDB for MySQL account."""
 
-    def __init__(self, config: ClientConfig) -> None:
-        super().__init__(config, "cdb", VERSION, SPEC.errors)
+    def __init__(self, config: ClientConfig, errors: ErrorTable) -> None:
+        super().__init__(config, "cdb", VERSION, errors)
         self.host = config.account.options["account_host"]
 
     def reset_password(self, password: str) -> ResetReceipt:
@@ -41,7 +40,7 @@ class TencentMysqlApi(TencentApi):
         task = body.get("AsyncRequestId")
         if not isinstance(task, str) or not task:
             raise transport_error(
-                SPEC.name, "Transport.BadResponse", "ModifyAccountPassword returned no AsyncRequestId"
+                self.errors.provider, "Transport.BadResponse", "ModifyAccountPassword returned no AsyncRequestId"
             )
         return ResetReceipt(request_id_of(body), poll=lambda: self.task_state(task, password))
 

@@ -2,7 +2,7 @@
 
 The spec is cheap to import; the client is imported when a secret of this provider is rotated. Error codes:
 every code of the ResetAccountPassword page the product started from, and the SDK's lists for the same API and
-for DescribeAccountPrivileges (read by dual-account verify); the common API 3.0 codes come from :mod:`..cloud`.
+for DescribeAccountPrivileges (read by dual-account verify); the common API 3.0 codes come from :mod:`..codes`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from ....errors import FATAL, RETRYABLE, Entry
 from ....passwords import PasswordPolicy
 from ....ports import ProviderApi
 from ....provider import ClientConfig, ProviderSpec
-from ..cloud import CLOUD, error_table
+from ..cloud import CLOUD
+from ..codes import error_table
 
 NAME = "tencentcloud-postgres"
 
@@ -91,7 +92,7 @@ CODES: dict[str, Entry] = {
 def build_client(config: ClientConfig) -> ProviderApi:
     from .client import TencentPostgresApi
 
-    return TencentPostgresApi(config)
+    return TencentPostgresApi(config, SPEC.errors)
 
 
 SPEC = ProviderSpec(
@@ -110,7 +111,6 @@ SPEC = ProviderSpec(
     ),
     errors=error_table(NAME, CODES),
     engine="postgres",
-    reset="synchronous",
     build_client=build_client,
     actions=("postgres:ResetAccountPassword", "postgres:DescribeAccounts", "postgres:DescribeAccountPrivileges"),
 )

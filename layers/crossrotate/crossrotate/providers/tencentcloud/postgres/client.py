@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ....errors import ErrorTable
 from ....ports import AccountState, Privileges, ResetReceipt
 from ....provider import ClientConfig
 from ...http import request_id_of
 from ..api import CAM_AUTHENTICATION, TencentApi
-from . import SPEC
 
 VERSION = "2017-03-12"
 DEFAULT_DATABASE = "postgres"
@@ -33,8 +33,8 @@ ACCOUNT_STATUS: Mapping[int, tuple[str, bool, bool]] = {
 class TencentPostgresApi(TencentApi):
     """:class:`~crossrotate.ports.ProviderApi` for one TencentDB for PostgreSQL account."""
 
-    def __init__(self, config: ClientConfig) -> None:
-        super().__init__(config, "postgres", VERSION, SPEC.errors)
+    def __init__(self, config: ClientConfig, errors: ErrorTable) -> None:
+        super().__init__(config, "postgres", VERSION, errors)
 
     def reset_password(self, password: str) -> ResetReceipt:
         params = {"DBInstanceId": self.account.instance_id, "UserName": self.account.username, "Password": password}
