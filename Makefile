@@ -20,9 +20,9 @@ test: lint typecheck pytest
 test313:
 	FAULT_SCHEDULE_SHARE=0.5 $(MAKE) pytest PYTHON="$$(bash scripts/python313)" VENV=.venv-313
 
-# The fast loop: the library's own tests and the provider contract, no database servers (under a minute).
+# The fast loop: the library's own tests, the template's and the provider contract, no database servers.
 unit: $(VENV)/.installed
-	$(BIN)/pytest tests/unit tests/contract -m "not slow and not database"
+	$(BIN)/pytest tests/unit tests/template tests/contract -m "not slow and not database"
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .

@@ -173,7 +173,7 @@ def test_the_policy_names_only_the_actions_the_function_calls(template: dict[str
     rotate = next(s for s in statements if s.get("Sid") == "RotateSecretsThatNameThisFunction")
     assert "secretsmanager:resource/AllowRotationLambdaArn" in rotate["Condition"]["StringEquals"]
     everything = [s for s in statements if s["Resource"] == "*"]
-    # None has resource-level permissions; which applies when: tests/unit/test_template_iam.py.
+    # None has resource-level permissions; which applies when: tests/template/test_template_iam.py.
     assert sorted(s["Sid"] for s in everything) == [
         "AttachToTheVpc",
         "FindSecretsToSweep",
