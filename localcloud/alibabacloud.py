@@ -19,14 +19,13 @@ import hashlib
 import hmac
 import re
 import string
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
-from .base import DropConnection, EmulatorServer, ProviderError, Request, Response
+from .base import ProviderError, Request, Response, SignedApiEmulator
 
 AUTHORIZATION = re.compile(
     r"^ACS3-HMAC-SHA256 Credential=(?P<id>[^,]+),"
@@ -76,32 +75,18 @@ class RdsInstance:
     accounts: dict[str, RdsAccount] = field(default_factory=dict)
 
 
-class AlibabaRpcEmulator(EmulatorServer):
-    """One RPC product at one version: authentication, the envelope, faults; subclasses add the actions."""
+class AlibabaRpcEmulator(SignedApiEmulator):
+    """One RPC product at one version: V3 and v1 authentication, nonces and the envelope; subclasses add the
+    actions."""
 
     product = ""
     version = ""
 
-    def __init__(
-        self,
-        keys: dict[str, str],
-        tokens: dict[str, str] | None = None,
-        now: Callable[[], float] = time.time,
-        expiries: dict[str, float] | None = None,
-    ) -> None:
-        super().__init__()
-        self.keys = keys
-        self.tokens = tokens if tokens is not None else {}
-        self.expiries = expiries if expiries is not None else {}
-        """AccessKey id -> epoch seconds from which an STS key is refused (read on every request, like the keys
-        and tokens: a :class:`~localcloud.base.KeyRing`'s dicts can be passed in)."""
-        self.now = now
+    def setup(self) -> None:
+        super().setup()
         self.nonces: set[str] = set()
         self.signatures: list[str] = []
         """Which signature each authenticated request carried: ``v3`` or ``v1``."""
-
-    def actions(self) -> dict[str, Callable[[dict[str, str]], dict[str, Any]]]:
-        raise NotImplementedError
 
     # -- the wire --------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -111,24 +96,16 @@ class AlibabaRpcEmulator(EmulatorServer):
         try:
             action = self.authenticate(request, params)
         except ProviderError as error:
-            self.record(params.get("Action") or request.headers.get("x-acs-action", "?"), {}, error.code)
-            return self.error_response(error)
-        fault = self.take_fault(action, params)
-        response = self.apply_fault_before(fault, self.error_response)
-        if response is not None:
-            self.record(action, params, "fault", fault)
-            return response
+            return self.refuse(params.get("Action") or request.headers.get("x-acs-action", "?"), {}, error)
+        return self.answer(action, params, lambda: self.dispatch(action, params), self.success)
+
+    def dispatch(self, action: str, params: dict[str, str]) -> dict[str, Any]:
         handler = self.actions().get(action)
-        try:
-            if handler is None:
-                raise ProviderError("InvalidAction.NotFound", f"Specified api {action} is not found", 404)
-            result = handler(params)
-        except ProviderError as error:
-            self.record(action, params, error.code, fault)
-            return self.error_response(error)
-        self.record(action, params, "ok", fault)
-        if fault and fault.kind == "drop_after_apply":
-            raise DropConnection
+        if handler is None:
+            raise ProviderError("InvalidAction.NotFound", f"Specified api {action} is not found", 404)
+        return handler(params)
+
+    def success(self, result: dict[str, Any]) -> Response:
         return self.json_response({**result, "RequestId": self.request_id()})
 
     def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
@@ -237,14 +214,8 @@ class AlibabaRdsEmulator(AlibabaRpcEmulator):
     product = "rds"
     version = "2014-08-15"
 
-    def __init__(
-        self,
-        keys: dict[str, str],
-        tokens: dict[str, str] | None = None,
-        now: Callable[[], float] = time.time,
-        expiries: dict[str, float] | None = None,
-    ) -> None:
-        super().__init__(keys, tokens, now, expiries)
+    def setup(self) -> None:
+        super().setup()
         self.instances: dict[str, RdsInstance] = {}
         self.settle_reads = 0
         """After a reset the account shows Unavailable to this many DescribeAccounts reads."""
@@ -384,14 +355,8 @@ class PolarDbEmulator(AlibabaRpcEmulator):
     product = "polardb"
     version = "2017-08-01"
 
-    def __init__(
-        self,
-        keys: dict[str, str],
-        tokens: dict[str, str] | None = None,
-        now: Callable[[], float] = time.time,
-        expiries: dict[str, float] | None = None,
-    ) -> None:
-        super().__init__(keys, tokens, now, expiries)
+    def setup(self) -> None:
+        super().setup()
         self.clusters: dict[str, PolarCluster] = {}
 
     def add_account(self, instance_id: str, name: str, password: str, region: str = "cn-hangzhou") -> None:

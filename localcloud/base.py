@@ -26,9 +26,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 from .databases import AccountAdmin, account_admin
+
+Result = TypeVar("Result")
 
 
 @dataclass
@@ -233,6 +235,41 @@ class EmulatorServer:
     def handle(self, request: Request) -> Response:
         raise NotImplementedError
 
+    def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
+        """The cloud's error envelope."""
+        raise NotImplementedError
+
+    # -- the pipeline every API emulator shares -------------------------------------------------------------
+    def refuse(self, action: str, logged: dict[str, Any], error: ProviderError) -> Response:
+        """A request turned away before its action ran (not authenticated, malformed), logged as such."""
+        self.record(action, logged, error.code)
+        return self.error_response(error)
+
+    def answer(
+        self,
+        action: str,
+        logged: dict[str, Any],
+        run: Callable[[], Result],
+        success: Callable[[Result], Response],
+    ) -> Response:
+        """An admitted call: an injected fault first (as a gateway would answer it), then the action (``run``),
+        logged with ``logged`` (the parameters without any credential), and the answer in the cloud's envelope
+        (``success``); a ``drop_after_apply`` fault applies it and answers nothing."""
+        fault = self.take_fault(action, logged)
+        response = self.apply_fault_before(fault, self.error_response)
+        if response is not None:
+            self.record(action, logged, "fault", fault)
+            return response
+        try:
+            result = run()
+        except ProviderError as error:
+            self.record(action, logged, error.code, fault)
+            return self.error_response(error)
+        self.record(action, logged, "ok", fault)
+        if fault and fault.kind == "drop_after_apply":
+            raise DropConnection
+        return success(result)
+
     @staticmethod
     def request_id() -> str:
         return str(uuid.uuid4())
@@ -313,3 +350,31 @@ class EmulatorServer:
             response: Response = error_response(ProviderError(fault.code, fault.message, fault.status), fault.headers)
             return response
         return None
+
+
+class SignedApiEmulator(EmulatorServer):
+    """A cloud's signed API at one version: the keys it accepts, temporary keys' tokens and expiries, and the
+    actions a service adds (:meth:`actions`). A cloud's base authenticates and answers in its envelope."""
+
+    def __init__(
+        self,
+        keys: dict[str, str],
+        tokens: dict[str, str] | None = None,
+        now: Callable[[], float] = time.time,
+        expiries: dict[str, float] | None = None,
+    ) -> None:
+        super().__init__()
+        self.keys = keys
+        self.tokens = tokens if tokens is not None else {}
+        self.expiries = expiries if expiries is not None else {}
+        """Key id -> epoch seconds from which a temporary key is refused (read on every request, like the keys
+        and tokens: a :class:`KeyRing`'s dicts can be passed in)."""
+        self.now = now
+        self.setup()
+
+    def setup(self) -> None:
+        """A service's own state (its instances, accounts and switches), made once the server's is; an override
+        calls this first."""
+
+    def actions(self) -> dict[str, Callable[[Any], dict[str, Any]]]:
+        raise NotImplementedError

@@ -178,21 +178,12 @@ class AwsStsEmulator(EmulatorServer):
                     "InvalidAction", f"Could not find operation {action} for version {params.get('Version')}", 400
                 )
         except ProviderError as error:
-            self.record(action, {}, error.code)
-            return self.error_response(error)
-        fault = self.take_fault(action, params)
-        response = self.apply_fault_before(fault, self.error_response)
-        if response is not None:
-            self.record(action, params, "fault", fault)
-            return response
-        try:
-            result = self.get_web_identity_token(access_key, region, params)
-        except ProviderError as error:
-            self.record(action, params, error.code, fault)
-            return self.error_response(error)
-        self.record(action, params, "ok", fault)
-        if fault and fault.kind == "drop_after_apply":
-            raise DropConnection
+            return self.refuse(action, {}, error)
+        return self.answer(
+            action, params, lambda: self.get_web_identity_token(access_key, region, params), self._answer_xml
+        )
+
+    def _answer_xml(self, result: str) -> Response:
         return self._xml(200, result)
 
     def _serve_issuer(self, path: str) -> Response:
@@ -543,21 +534,10 @@ class AlibabaStsEmulator(EmulatorServer):
             if params.get("Version") != self.version:
                 raise ProviderError("InvalidVersion", "Specified parameter Version is not valid.", 400)
         except ProviderError as error:
-            self.record(action, logged, error.code)
-            return self.error_response(error)
-        fault = self.take_fault(action, logged)
-        response = self.apply_fault_before(fault, self.error_response)
-        if response is not None:
-            self.record(action, logged, "fault", fault)
-            return response
-        try:
-            result = self.assume_role_with_oidc(params)
-        except ProviderError as error:
-            self.record(action, logged, error.code, fault)
-            return self.error_response(error)
-        self.record(action, logged, "ok", fault)
-        if fault and fault.kind == "drop_after_apply":
-            raise DropConnection
+            return self.refuse(action, logged, error)
+        return self.answer(action, logged, lambda: self.assume_role_with_oidc(params), self._answer)
+
+    def _answer(self, result: dict[str, Any]) -> Response:
         return self.json_response({"RequestId": self.request_id(), **result})
 
     def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
@@ -741,25 +721,13 @@ class TencentStsEmulator(EmulatorServer):
             if not isinstance(params, dict):
                 raise ValueError
         except ProviderError as error:
-            self.record(action, {}, error.code)
-            return self.error_response(error)
+            return self.refuse(action, {}, error)
         except ValueError:
-            self.record(action, {}, "InvalidRequest")
-            return self.error_response(ProviderError("InvalidRequest", "the body is not a JSON object"))
+            return self.refuse(action, {}, ProviderError("InvalidRequest", "the body is not a JSON object"))
         logged = _without(params, "WebIdentityToken")
-        fault = self.take_fault(action, logged)
-        response = self.apply_fault_before(fault, self.error_response)
-        if response is not None:
-            self.record(action, logged, "fault", fault)
-            return response
-        try:
-            result = self.assume_role_with_web_identity(params)
-        except ProviderError as error:
-            self.record(action, logged, error.code, fault)
-            return self.error_response(error)
-        self.record(action, logged, "ok", fault)
-        if fault and fault.kind == "drop_after_apply":
-            raise DropConnection
+        return self.answer(action, logged, lambda: self.assume_role_with_web_identity(params), self._answer)
+
+    def _answer(self, result: dict[str, Any]) -> Response:
         return self.json_response({"Response": {**result, "RequestId": self.request_id()}})
 
     def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:

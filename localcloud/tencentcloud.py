@@ -20,14 +20,13 @@ import hashlib
 import hmac
 import json
 import re
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .base import DropConnection, EmulatorServer, Fault, ProviderError, Request, Response
+from .base import Fault, ProviderError, Request, Response, SignedApiEmulator
 
 AUTHORIZATION = re.compile(
     r"^TC3-HMAC-SHA256 Credential=(?P<id>[^/]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[a-z]+)/tc3_request, "
@@ -72,59 +71,33 @@ class Instance:
     accounts: dict[str, Account] = field(default_factory=dict)
 
 
-class TencentApiEmulator(EmulatorServer):
-    """One API 3.0 service at one version: authentication, the envelope, faults; subclasses add the actions."""
+class TencentApiEmulator(SignedApiEmulator):
+    """One API 3.0 service at one version: TC3 authentication and the envelope; subclasses add the actions."""
 
     service = ""
     version = ""
-
-    def __init__(
-        self,
-        keys: dict[str, str],
-        tokens: dict[str, str] | None = None,
-        now: Callable[[], float] = time.time,
-        expiries: dict[str, float] | None = None,
-    ):
-        super().__init__()
-        self.keys = keys
-        self.tokens = tokens if tokens is not None else {}
-        self.expiries = expiries if expiries is not None else {}
-        """Key id -> epoch seconds from which a temporary key is refused (read on every request, like the keys
-        and tokens: a :class:`~localcloud.base.KeyRing`'s dicts can be passed in)."""
-        self.now = now
-
-    def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
-        raise NotImplementedError
 
     # -- the wire --------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
         try:
             action = self.authenticate(request)
         except ProviderError as error:
-            self.record(request.headers.get("x-tc-action", "?"), {}, error.code)
-            return self.error_response(error)
+            return self.refuse(request.headers.get("x-tc-action", "?"), {}, error)
         try:
             params = json.loads(request.body or b"{}")
             if not isinstance(params, dict):
                 raise ValueError
         except ValueError:
-            return self.error_response(ProviderError("InvalidRequest", "the body is not a JSON object"))
-        fault = self.take_fault(action, params)
-        response = self.apply_fault_before(fault, self.error_response)
-        if response is not None:
-            self.record(action, params, "fault", fault)
-            return response
+            return self.refuse(action, {}, ProviderError("InvalidRequest", "the body is not a JSON object"))
+        return self.answer(action, params, lambda: self.dispatch(action, params), self.success)
+
+    def dispatch(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         handler = self.actions().get(action)
         if handler is None:
-            return self.error_response(ProviderError("InvalidAction", f"{action} is not an action of {self.service}"))
-        try:
-            result = handler(params)
-        except ProviderError as error:
-            self.record(action, params, error.code, fault)
-            return self.error_response(error)
-        self.record(action, params, "ok", fault)
-        if fault and fault.kind == "drop_after_apply":
-            raise DropConnection
+            raise ProviderError("InvalidAction", f"{action} is not an action of {self.service}")
+        return handler(params)
+
+    def success(self, result: dict[str, Any]) -> Response:
         return self.json_response({"Response": {**result, "RequestId": self.request_id()}})
 
     def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
@@ -189,14 +162,8 @@ class TencentPostgresEmulator(TencentApiEmulator):
     service = "postgres"
     version = "2017-03-12"
 
-    def __init__(
-        self,
-        keys: dict[str, str],
-        tokens: dict[str, str] | None = None,
-        now: Callable[[], float] = time.time,
-        expiries: dict[str, float] | None = None,
-    ):
-        super().__init__(keys, tokens, now, expiries)
+    def setup(self) -> None:
+        super().setup()
         self.instances: dict[str, Instance] = {}
         self.settle_reads = 0
         """After a reset the account shows "resetting password" to this many DescribeAccounts reads."""
@@ -380,14 +347,8 @@ class TencentMysqlEmulator(TencentApiEmulator):
     service = "cdb"
     version = "2017-03-20"
 
-    def __init__(
-        self,
-        keys: dict[str, str],
-        tokens: dict[str, str] | None = None,
-        now: Callable[[], float] = time.time,
-        expiries: dict[str, float] | None = None,
-    ):
-        super().__init__(keys, tokens, now, expiries)
+    def setup(self) -> None:
+        super().setup()
         self.instances: dict[str, MysqlInstance] = {}
         self.tasks: dict[str, Task] = {}
         self.task_polls = 1
