@@ -22,11 +22,15 @@ from typing import Any
 
 from crossrotate.registry import PROVIDERS
 
-from .alibabacloud import AlibabaRdsEmulator, PolarDbEmulator
+from .alibabacloud.polardb import PolarDbEmulator
+from .alibabacloud.rds import AlibabaRdsEmulator
+from .alibabacloud.sts import AlibabaStsEmulator
+from .aws.secretsmanager import REGION, RecordingMotoServer, SecretsManagerDriver, start_secrets_manager
+from .aws.sts import AwsStsEmulator
 from .base import EmulatorServer, KeyRing
-from .federation import AlibabaStsEmulator, AwsStsEmulator, TencentStsEmulator
-from .secretsmanager import REGION, RecordingMotoServer, SecretsManagerDriver, start_secrets_manager
-from .tencentcloud import TencentMysqlEmulator, TencentPostgresEmulator
+from .tencentcloud.mysql import TencentMysqlEmulator
+from .tencentcloud.postgres import TencentPostgresEmulator
+from .tencentcloud.sts import TencentStsEmulator
 
 
 @dataclass(frozen=True)

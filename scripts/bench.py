@@ -779,7 +779,7 @@ def enroll(secret_ids: Iterable[str], function_arn: str) -> None:
     (the server runs the same model code behind its API), not three HTTP calls per secret."""
     from moto.secretsmanager.models import secretsmanager_backends
 
-    from localcloud.secretsmanager import ACCOUNT, REGION
+    from localcloud.aws.secretsmanager import ACCOUNT, REGION
 
     backend = secretsmanager_backends[ACCOUNT][REGION]
     for secret_id in secret_ids:
@@ -795,8 +795,8 @@ def make_fleet(size: int, function_arn: str) -> None:
     from moto.secretsmanager.models import secretsmanager_backends
 
     from crossrotate.registry import PROVIDERS
+    from localcloud.aws.secretsmanager import ACCOUNT, REGION, client
     from localcloud.cloud import KITS
-    from localcloud.secretsmanager import ACCOUNT, REGION, client
 
     backend = secretsmanager_backends[ACCOUNT][REGION]
     names = []
@@ -822,7 +822,7 @@ def make_fleet(size: int, function_arn: str) -> None:
 
 
 def queued(url: str) -> int:
-    from localcloud.sqs import sqs_client
+    from localcloud.aws.sqs import sqs_client
 
     attributes = sqs_client().get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
     return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
@@ -831,7 +831,7 @@ def queued(url: str) -> int:
 def plan_once(env: Mapping[str, str], settings: FunctionSettings, size: int, floor: bool, *extra: str) -> Sandbox:
     """One planner run (the handler given a sweep event) or the floor's, in a fresh sandbox, into a fresh queue,
     checked: ``size`` messages queued."""
-    from localcloud.sqs import sqs_client
+    from localcloud.aws.sqs import sqs_client
 
     sqs, sweep_id = sqs_client(), f"bench-{uuid.uuid4().hex[:12]}"
     url = sqs.create_queue(QueueName=sweep_id)["QueueUrl"]
@@ -861,7 +861,7 @@ class Planning:
 
 def planning(env: Mapping[str, str], settings: FunctionSettings, size: int) -> Planning:
     """:data:`FLEET_PAIRS` planner and floor runs, taking turns, then one traced run of each."""
-    from localcloud.sqs import sqs_counts_in_constant_time
+    from localcloud.aws.sqs import sqs_counts_in_constant_time
 
     runs: dict[bool, list[Sandbox]] = {False: [], True: []}
     with sqs_counts_in_constant_time():
@@ -914,7 +914,7 @@ def working(cloud: Any, env: Mapping[str, str], settings: FunctionSettings, laye
     by the handler onto a sweep queue, then delivered to one warm sandbox by the local event source mapping, 10
     records an invocation, until the queue is empty; every record must come out verified."""
     from crossrotate.registry import PROVIDERS
-    from localcloud.sqs import EventSourceMapping, SweepQueues
+    from localcloud.aws.sqs import EventSourceMapping, SweepQueues
 
     function_arn = FUNCTION_ARN.format("crossrotate-workers")
     providers = list(PROVIDERS)

@@ -33,8 +33,8 @@ sys.stdout = FUNCTION_OUTPUT
 
 from crossrotate.errors import RotationError  # noqa: E402
 from crossrotate.registry import PROVIDERS  # noqa: E402
+from localcloud.aws.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver  # noqa: E402
 from localcloud.cloud import Account, LocalCloud  # noqa: E402
-from localcloud.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver  # noqa: E402
 
 checks: dict[str, bool] = {}
 LOGGED: list[dict[str, Any]] = []

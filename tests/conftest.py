@@ -21,10 +21,8 @@ from crossrotate import runtime
 from crossrotate.events import StepRequest
 from crossrotate.protocol import run_step
 from crossrotate.providers.http import close_shared_client
-from localcloud.alibabacloud import AlibabaRdsEmulator
-from localcloud.cloud import LocalCloud
-from localcloud.databases import DatabaseMissing, MariaDbServer, PostgresServer
-from localcloud.secretsmanager import (
+from localcloud.alibabacloud.rds import AlibabaRdsEmulator
+from localcloud.aws.secretsmanager import (
     LambdaContext,
     RecordingMotoServer,
     Rotation,
@@ -32,7 +30,9 @@ from localcloud.secretsmanager import (
     client,
     start_secrets_manager,
 )
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.cloud import LocalCloud
+from localcloud.databases import DatabaseMissing, MariaDbServer, PostgresServer
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 
 class LoggedLines:

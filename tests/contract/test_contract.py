@@ -21,9 +21,9 @@ from documented_codes import DOCUMENTED
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.registry import PROVIDERS
 from crossrotate.secret import ENGINES
+from localcloud.aws.secretsmanager import LambdaContext
 from localcloud.cloud import KITS, Account, LocalCloud
 from localcloud.databases import MariaDbServer, PostgresServer, logs_in
-from localcloud.secretsmanager import LambdaContext
 
 NAMES = sorted(PROVIDERS)
 ACCESS = ["api-key", "keyless"]

@@ -15,9 +15,9 @@ from conftest import VirtualClock, step, verify
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError
 from crossrotate.registry import PROVIDERS
+from localcloud.aws.secretsmanager import LambdaContext
 from localcloud.cloud import KITS, Account, LocalCloud
 from localcloud.databases import MariaDbServer, PostgresServer, account_admin, logs_in
-from localcloud.secretsmanager import LambdaContext
 
 NAMES = sorted(PROVIDERS)
 

@@ -2,7 +2,7 @@
 cost at most two extra calls per role per cache lifetime and are renewed when the provider calls them expired,
 and each hop's failure classified by its table and named by ``verify`` with the side to fix.
 
-The chain runs against the stand-ins in localcloud/federation.py: AWS STS mints real RS256 tokens, each cloud's
+The chain runs against the stand-ins in localcloud/<cloud>/sts.py: AWS STS mints real RS256 tokens, each cloud's
 STS verifies them against the issuer's keys and its trust policy, and the provider emulators accept the
 temporary keys only with their token and until they expire.
 """

@@ -12,7 +12,7 @@ from alibabacloud_tea_openapi import models as openapi
 from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
 from conftest import ApiKey
 
-from localcloud.alibabacloud import AlibabaRdsEmulator
+from localcloud.alibabacloud.rds import AlibabaRdsEmulator
 
 INSTANCE = "rm-uf6wjk5xxxxxxx"
 

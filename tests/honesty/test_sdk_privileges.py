@@ -35,10 +35,12 @@ from crossrotate import runtime
 from crossrotate.errors import RotationError
 from crossrotate.ports import ProviderApi
 from crossrotate.registry import read_secret
-from localcloud.alibabacloud import AlibabaRdsEmulator, PolarDbEmulator
+from localcloud.alibabacloud.polardb import PolarDbEmulator
+from localcloud.alibabacloud.rds import AlibabaRdsEmulator
+from localcloud.aws.secretsmanager import LambdaContext
 from localcloud.cloud import LocalCloud
-from localcloud.secretsmanager import LambdaContext
-from localcloud.tencentcloud import TencentMysqlEmulator, TencentPostgresEmulator
+from localcloud.tencentcloud.mysql import TencentMysqlEmulator
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 KEY_ID, KEY_SECRET = "AKID" + secrets.token_hex(8), secrets.token_urlsafe(20)
 PASSWORD = "Old-Passw0rd!"

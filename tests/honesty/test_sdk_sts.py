@@ -1,5 +1,5 @@
-"""The keyless-federation stand-ins (``localcloud.federation``) driven by the official clients, so that they speak
-the real wire protocols and answer what the real services answer (reference: federation.md).
+"""The keyless-federation stand-ins (each cloud's ``sts`` module in localcloud/) driven by the official clients, so
+that they speak the real wire protocols and answer what the real services answer (reference: federation.md).
 
 - AWS STS ``GetWebIdentityToken`` through boto3's own client: the JWT verifies with PyJWT against the keys fetched
   over HTTP from the issuer's discovery document; SigV4, the account switch and the IAM policy conditions refuse
@@ -51,10 +51,12 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.postgres.v20170312 import models as postgres_models
 from tencentcloud.postgres.v20170312 import postgres_client
 
-from localcloud.alibabacloud import AlibabaRdsEmulator
+from localcloud.alibabacloud.rds import AlibabaRdsEmulator
+from localcloud.alibabacloud.sts import AlibabaStsEmulator
+from localcloud.aws.sts import AwsStsEmulator
 from localcloud.base import KeyRing
-from localcloud.federation import AlibabaStsEmulator, AwsStsEmulator, TencentStsEmulator
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
+from localcloud.tencentcloud.sts import TencentStsEmulator
 
 ACCOUNT = "123456789012"
 FUNCTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/crossrotate-fn"

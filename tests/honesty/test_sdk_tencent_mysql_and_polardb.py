@@ -24,8 +24,8 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
-from localcloud.alibabacloud import PolarDbEmulator
-from localcloud.tencentcloud import TencentMysqlEmulator
+from localcloud.alibabacloud.polardb import PolarDbEmulator
+from localcloud.tencentcloud.mysql import TencentMysqlEmulator
 
 KEY_ID, KEY_SECRET = "AKID" + secrets.token_hex(8), secrets.token_urlsafe(20)
 

@@ -14,7 +14,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.postgres.v20170312 import models, postgres_client
 
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 
 def sdk_client(

@@ -13,9 +13,9 @@ from conftest import AccountSetup, LoggedLines, VirtualClock, attach_database, u
 from crossrotate import actions, events, runtime
 from crossrotate.actions import rotation_token
 from crossrotate.errors import RetryableRotationError
+from localcloud.aws.secretsmanager import FUNCTION_ARN, LambdaContext, SecretsManagerDriver
 from localcloud.databases import PostgresServer, account_admin
-from localcloud.secretsmanager import FUNCTION_ARN, LambdaContext, SecretsManagerDriver
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 Invoke = Callable[..., Any]
 EVENTS = Path(__file__).parents[2] / "events"

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from attach import main as attach_main
 
+from localcloud.aws.secretsmanager import FUNCTION_ARN, LambdaContext, Rotation
 from localcloud.cloud import Account, LocalCloud
-from localcloud.secretsmanager import FUNCTION_ARN, LambdaContext, Rotation
 
 
 def invoke(event: dict[str, Any]) -> dict[str, Any]:

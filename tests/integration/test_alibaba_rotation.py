@@ -14,8 +14,8 @@ from crossrotate.providers.alibabacloud.api import default_endpoint
 from crossrotate.providers.alibabacloud.rds.client import CENTRAL_REGIONS
 from crossrotate.registry import PROVIDERS
 from crossrotate.retry import Backoff
-from localcloud.alibabacloud import AlibabaRdsEmulator
-from localcloud.secretsmanager import STEPS, Rotation, SecretsManagerDriver
+from localcloud.alibabacloud.rds import AlibabaRdsEmulator
+from localcloud.aws.secretsmanager import STEPS, Rotation, SecretsManagerDriver
 
 
 @pytest.fixture(params=["v3", "v1"])

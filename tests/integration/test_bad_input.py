@@ -10,8 +10,8 @@ import pytest
 from conftest import AccountSetup, unique
 
 from crossrotate.errors import FatalRotationError
-from localcloud.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.aws.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 TOKEN = "3f2a8c1e-5b7d-4e9a-8c6f-0d1e2f3a4b5c"
 

@@ -17,10 +17,10 @@ import trustme
 from conftest import AccountSetup, VirtualClock, attach_database, cancel, step
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError
-from localcloud.alibabacloud import AlibabaRdsEmulator
+from localcloud.alibabacloud.rds import AlibabaRdsEmulator
+from localcloud.aws.secretsmanager import SecretsManagerDriver
 from localcloud.databases import MariaDbAdmin, MariaDbServer, PostgresServer, account_admin, logs_in
-from localcloud.secretsmanager import SecretsManagerDriver
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ import trustme
 from conftest import AccountSetup, VirtualClock, step, verify
 
 from crossrotate.errors import FatalRotationError
-from localcloud.alibabacloud import AlibabaRdsEmulator
+from localcloud.alibabacloud.rds import AlibabaRdsEmulator
+from localcloud.aws.secretsmanager import SecretsManagerDriver
 from localcloud.databases import (
     CERTIFIED_HOST,
     DatabaseMissing,
@@ -26,8 +27,7 @@ from localcloud.databases import (
     PostgresServer,
     logs_in,
 )
-from localcloud.secretsmanager import SecretsManagerDriver
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 Server = PostgresServer | MariaDbServer
 

@@ -11,8 +11,8 @@ import pytest
 from cloudformation import load_template, resources_of
 from conftest import AccountSetup
 
-from localcloud.secretsmanager import STEPS, LambdaContext, SecretsManagerDriver
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.aws.secretsmanager import STEPS, LambdaContext, SecretsManagerDriver
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 ROOT = Path(__file__).parents[2]
 

@@ -46,10 +46,10 @@ from crossrotate.errors import FatalRotationError, RetryableRotationError, Rotat
 from crossrotate.events import StepRequest
 from crossrotate.protocol import run_step
 from crossrotate.registry import PROVIDERS
+from localcloud.aws.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
 from localcloud.base import Fault
 from localcloud.cloud import KITS, ROLES, LocalCloud, instance_of, user_of
 from localcloud.databases import MariaDbServer, PostgresServer, logs_in
-from localcloud.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
 
 CLIENT_TIMEOUT_S = 0.1
 """Real time: a "delay" fault answers after twice this. An emulator's own answer in this process took 81 ms at

@@ -1,5 +1,5 @@
 """Sweeps over a fleet through SQS fan-out, end to end against moto's Secrets Manager and SQS and the provider
-emulators: the planner queues one message per secret, Lambda's event source mapping (localcloud/sqs.py) delivers
+emulators: the planner queues one message per secret, Lambda's event source mapping (localcloud/aws/sqs.py) delivers
 them in batches to the same handler, retryable failures come back in ``batchItemFailures``, fatal ones do not, a
 redelivered ``rotate`` starts no second rotation, and a planner short of time says how far it got.
 """
@@ -21,9 +21,9 @@ from crossrotate.actions import rotation_token
 from crossrotate.aws import SqsSweepQueue
 from crossrotate.errors import FatalRotationError, RetryableRotationError
 from crossrotate.sweeps import plan_sweep
+from localcloud.aws.secretsmanager import LambdaContext
+from localcloud.aws.sqs import EventSourceMapping, SweepQueues, sqs_counts_in_constant_time
 from localcloud.cloud import Account, LocalCloud
-from localcloud.secretsmanager import LambdaContext
-from localcloud.sqs import EventSourceMapping, SweepQueues, sqs_counts_in_constant_time
 
 PROVIDERS = ("tencentcloud-postgres", "alibabacloud-rds")
 

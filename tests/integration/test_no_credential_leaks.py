@@ -19,11 +19,11 @@ from crossrotate import runtime
 from crossrotate.errors import RotationError
 from crossrotate.log import logger
 from crossrotate.registry import PROVIDERS
-from localcloud.alibabacloud import AlibabaRdsEmulator
+from localcloud.alibabacloud.rds import AlibabaRdsEmulator
+from localcloud.aws.secretsmanager import STEPS, SecretsManagerDriver
 from localcloud.cloud import LocalCloud
 from localcloud.databases import PostgresServer
-from localcloud.secretsmanager import STEPS, SecretsManagerDriver
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 
 @pytest.fixture

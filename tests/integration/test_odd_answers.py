@@ -29,9 +29,9 @@ from crossrotate.ports import ApiCredentials, ProviderApi
 from crossrotate.provider import ClientConfig
 from crossrotate.providers.http import close_shared_client
 from crossrotate.registry import PROVIDERS, read_secret
+from localcloud.aws.secretsmanager import LambdaContext
 from localcloud.cloud import ROLES, LocalCloud
 from localcloud.proxy import Answer, AnswerProxy
-from localcloud.secretsmanager import LambdaContext
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),

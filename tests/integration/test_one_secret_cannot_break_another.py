@@ -15,8 +15,8 @@ from conftest import LoggedLines
 from crossrotate import actions, events, runtime, sweeps
 from crossrotate.ports import ACCEPTED, Login
 from crossrotate.secret import DatabaseSecret
+from localcloud.aws.secretsmanager import LambdaContext
 from localcloud.cloud import Account, LocalCloud
-from localcloud.secretsmanager import LambdaContext
 
 BROKEN_HOST = "broken.invalid"
 

@@ -22,9 +22,9 @@ from crossrotate.errors import FatalRotationError, RetryableRotationError
 from crossrotate.events import StepRequest
 from crossrotate.ports import RotatedSecret
 from crossrotate.protocol import run_step
+from localcloud.aws.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
 from localcloud.databases import PostgresServer, logs_in
-from localcloud.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 
 class StoreAround(aws.SecretsManagerStore):

@@ -13,10 +13,10 @@ from crossrotate import runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError
 from crossrotate.events import StepRequest
 from crossrotate.protocol import run_step
-from localcloud.alibabacloud import PolarDbEmulator
+from localcloud.alibabacloud.polardb import PolarDbEmulator
+from localcloud.aws.secretsmanager import LambdaContext, Rotation
 from localcloud.cloud import Account, LocalCloud
 from localcloud.databases import MariaDbServer, PostgresServer, logs_in
-from localcloud.secretsmanager import LambdaContext, Rotation
 
 PROVIDER = "alibabacloud-polardb"
 

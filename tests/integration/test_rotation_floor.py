@@ -18,8 +18,8 @@ import rotation_floor
 
 from crossrotate import runtime
 from crossrotate.registry import PROVIDERS
+from localcloud.aws.secretsmanager import LambdaContext, RecordingMotoServer, SecretsManagerDriver
 from localcloud.cloud import Account, LocalCloud
-from localcloud.secretsmanager import LambdaContext, RecordingMotoServer, SecretsManagerDriver
 
 NAMES = sorted(PROVIDERS)
 CASES = [(name, access, dual) for name in NAMES for access in ("api-key", "keyless") for dual in (False, True)]

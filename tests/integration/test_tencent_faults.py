@@ -13,8 +13,8 @@ from documented_codes import TENCENT_SEED_CODES
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.retry import Backoff
-from localcloud.secretsmanager import LambdaContext, Rotation, SecretsManagerDriver
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.aws.secretsmanager import LambdaContext, Rotation, SecretsManagerDriver
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 
 @pytest.fixture

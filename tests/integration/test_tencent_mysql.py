@@ -13,10 +13,10 @@ from crossrotate import runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.events import StepRequest
 from crossrotate.protocol import run_step
+from localcloud.aws.secretsmanager import LambdaContext, Rotation
 from localcloud.base import Call
 from localcloud.cloud import Account, LocalCloud, instance_of
-from localcloud.secretsmanager import LambdaContext, Rotation
-from localcloud.tencentcloud import TencentMysqlEmulator
+from localcloud.tencentcloud.mysql import TencentMysqlEmulator
 
 PROVIDER = "tencentcloud-mysql"
 

@@ -10,8 +10,8 @@ from conftest import AccountSetup
 
 from crossrotate.errors import FatalRotationError
 from crossrotate.registry import PROVIDERS
-from localcloud.secretsmanager import STEPS, SecretsManagerDriver
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.aws.secretsmanager import STEPS, SecretsManagerDriver
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 
 def test_rotation_promotes_a_new_password_the_provider_holds(
@@ -110,7 +110,7 @@ def test_a_token_that_is_not_a_version_is_refused_and_changes_nothing(
 ) -> None:
     driver.start_rotation(tencent_secret.secret_id)
     versions = driver.versions(tencent_secret.secret_id)
-    from localcloud.secretsmanager import Rotation
+    from localcloud.aws.secretsmanager import Rotation
 
     for step in STEPS:
         with pytest.raises(FatalRotationError) as raised:

@@ -12,8 +12,8 @@ from conftest import AccountSetup, VirtualClock, step
 
 from crossrotate.errors import FatalRotationError
 from crossrotate.providers.http import close_shared_client
-from localcloud.secretsmanager import SecretsManagerDriver
-from localcloud.tencentcloud import TencentPostgresEmulator
+from localcloud.aws.secretsmanager import SecretsManagerDriver
+from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 
 @pytest.fixture

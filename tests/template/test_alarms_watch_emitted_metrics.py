@@ -22,9 +22,9 @@ import pytest
 from cloudformation import ROOT, Stack, load_template
 
 from crossrotate import metrics
+from localcloud.aws.secretsmanager import FUNCTION_ARN, STEPS
+from localcloud.aws.sqs import SweepQueues
 from localcloud.cloud import KITS, LocalCloud
-from localcloud.secretsmanager import FUNCTION_ARN, STEPS
-from localcloud.sqs import SweepQueues
 
 STACK = "crossrotate-e2e"
 Metric = tuple[str, str, frozenset[tuple[str, str]]]

@@ -31,7 +31,7 @@ def _retained(backend: Any, queue_name: str, message: Any) -> bool:
 
 def receives_in_linear_time() -> None:
     """Make moto's ReceiveMessage look at each message once (see :func:`_retained`): done where the local moto
-    server starts (:func:`~localcloud.secretsmanager.start_secrets_manager`)."""
+    server starts (:func:`~localcloud.aws.secretsmanager.start_secrets_manager`)."""
     from moto.sqs.models import SQSBackend
 
     SQSBackend.is_message_valid_based_on_retention_period = _retained  # type: ignore[method-assign,assignment]

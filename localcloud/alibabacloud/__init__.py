@@ -1,0 +1,1 @@
+"""Alibaba Cloud stand-ins: the RPC pipeline (api.py), one emulator per product, and STS."""

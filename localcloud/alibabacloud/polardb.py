@@ -1,0 +1,145 @@
+"""PolarDB clusters (``polardb`` 2017-08-01), ``ModifyAccountPassword``: clusters and accounts in memory, the
+documented password rules, grants per database listed in ``DescribeAccounts``.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..base import ProviderError
+from .api import SYMBOLS, AlibabaRpcEmulator, grants_by_database
+
+
+@dataclass
+class PolarAccount:
+    password: str
+    status: str = "Available"
+    lock_state: str = "UnLock"
+    account_type: str = "Normal"
+    privileges: dict[str, str] = field(default_factory=dict)
+    """Database name -> its AccountPrivilege."""
+
+
+@dataclass
+class PolarCluster:
+    region: str
+    status: str = "Running"
+    lock_mode: str = "Unlock"
+    db_type: str = "MySQL"
+    accounts: dict[str, PolarAccount] = field(default_factory=dict)
+
+
+class PolarDbEmulator(AlibabaRpcEmulator):
+    """PolarDB clusters: ``ModifyAccountPassword``, ``DescribeAccounts`` (a plain list) and
+    ``DescribeDBClusterAttribute``, with the password rules of the ModifyAccountPassword page. An account has no
+    status for a password being changed, so a late change is visible only to a login."""
+
+    product = "polardb"
+    version = "2017-08-01"
+
+    def setup(self) -> None:
+        super().setup()
+        self.clusters: dict[str, PolarCluster] = {}
+
+    def add_account(self, instance_id: str, name: str, password: str, region: str = "cn-hangzhou") -> None:
+        with self.lock:
+            self.clusters.setdefault(instance_id, PolarCluster(region)).accounts[name] = PolarAccount(password)
+
+    def password_of(self, instance_id: str, name: str) -> str:
+        with self.lock:
+            return self.clusters[instance_id].accounts[name].password
+
+    def grant(self, instance_id: str, username: str, privileges: dict[str, list[str]]) -> None:
+        """What the account may do per database: ``{"database app": ["ReadWrite"]}``, one AccountPrivilege each
+        (ReadWrite, ReadOnly, DMLOnly, DDLOnly, ReadIndex): PolarDB lists no detail. Replaces earlier grants."""
+        databases = grants_by_database(privileges)
+        if any(len(names) != 1 for names in databases.values()):
+            raise ValueError("PolarDB lists one AccountPrivilege per database")
+        with self.lock:
+            self.clusters[instance_id].accounts[username].privileges = {db: n[0] for db, n in databases.items()}
+
+    def actions(self) -> dict[str, Callable[[dict[str, str]], dict[str, Any]]]:
+        return {
+            "ModifyAccountPassword": self.modify_account_password,
+            "DescribeAccounts": self.describe_accounts,
+            "DescribeDBClusterAttribute": self.describe_cluster_attribute,
+        }
+
+    def _cluster(self, params: dict[str, str]) -> PolarCluster:
+        cluster_id = params.get("DBClusterId")
+        if not cluster_id:
+            raise ProviderError("MissingParameter", "DBClusterId is mandatory for this action.", 400)
+        if not re.fullmatch(r"pc-[a-z0-9]+", cluster_id):
+            raise ProviderError("InvalidDBClusterId.Malformed", "The specified DBClusterId is not valid.", 404)
+        cluster = self.clusters.get(cluster_id)
+        if cluster is None:
+            raise ProviderError("InvalidDBClusterId.NotFound", "The DBInstanceId provided does not exist.", 404)
+        return cluster
+
+    def modify_account_password(self, params: dict[str, str]) -> dict[str, Any]:
+        with self.lock:
+            cluster = self._cluster(params)
+            name, password = params.get("AccountName"), params.get("NewAccountPassword")
+            if not name or password is None:
+                raise ProviderError("MissingParameter", "AccountName and NewAccountPassword are mandatory.", 400)
+            if cluster.status != "Running":
+                raise ProviderError("OperationDenied.DBClusterStatus", "The cluster's status does not allow it.", 403)
+            account = cluster.accounts.get(name)
+            if account is None:
+                raise ProviderError("InvalidAccountName.NotFound", "The specified account does not exist.", 404)
+            classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits, SYMBOLS)
+            allowed = all(any(c in group for group in classes) for c in password)
+            present = sum(any(c in group for c in password) for group in classes)
+            if not 8 <= len(password) <= 32 or not allowed or present < 3:
+                raise ProviderError("InvalidAccountPassword.Malformed", "The specified password is not valid.", 400)
+            account.password = password
+            self.apply_to_database(params["DBClusterId"], name, password)
+            return {}
+
+    def describe_accounts(self, params: dict[str, str]) -> dict[str, Any]:
+        with self.lock:
+            cluster = self._cluster(params)
+            page_size = int(params.get("PageSize", "30"))
+            page_number = int(params.get("PageNumber", "1"))
+            if page_size not in (30, 50, 100) or page_number < 1:
+                raise ProviderError("InvalidParameter", "PageSize must be 30, 50 or 100.", 400)
+            wanted = params.get("AccountName")
+            names = [n for n in sorted(cluster.accounts) if not wanted or n == wanted]
+            page = names[(page_number - 1) * page_size : page_number * page_size]
+            listed = []
+            for name in page:
+                account = cluster.accounts[name]
+                listed.append(
+                    {
+                        "AccountName": name,
+                        "AccountStatus": account.status,
+                        "AccountType": account.account_type,
+                        "AccountLockState": account.lock_state,
+                        "AccountDescription": "",
+                        "AccountPasswordValidTime": "",
+                        "DatabasePrivileges": [
+                            {"DBName": database, "AccountPrivilege": privilege}
+                            for database, privilege in sorted(account.privileges.items())
+                        ],
+                    }
+                )
+            return {"Accounts": listed, "PageNumber": page_number, "PageRecordCount": len(listed)}
+
+    def describe_cluster_attribute(self, params: dict[str, str]) -> dict[str, Any]:
+        with self.lock:
+            cluster = self._cluster(params)
+            return {
+                "DBClusterId": params["DBClusterId"],
+                "DBClusterStatus": cluster.status,
+                "LockMode": cluster.lock_mode,
+                "DBType": cluster.db_type,
+                "DBVersion": "8.0",
+                "Engine": "POLARDB",
+                "RegionId": cluster.region,
+                "DeletionLock": 0,
+                "DBNodes": [],
+            }

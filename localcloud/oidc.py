@@ -1,0 +1,110 @@
+"""What the keyless-federation stand-ins share: verifying a web identity token as the providers' STS do (signature
+with PyJWT, ``iss``, ``aud``, ``exp``), the call log's parameters without the token, and ISO timestamps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+
+from .base import EmulatorServer, Fault
+
+ISO_SECONDS = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, tz=UTC).strftime(ISO_SECONDS)
+
+
+def take_named_fault(emulator: EmulatorServer, name: str) -> Fault | None:
+    """A fault injected for exactly this pseudo-action (a discovery fetch): faults injected for every action are
+    meant for the API calls and are left to them."""
+    with emulator.lock:
+        for fault in emulator.faults:
+            if fault.action == name and fault.times > 0:
+                fault.times -= 1
+                if fault.times == 0:
+                    emulator.faults.remove(fault)
+                emulator.faults_taken.append(({}, fault))
+                return fault
+    return None
+
+
+# -- verifying a web identity token (both providers) -------------------------------------------------------------
+
+
+class TokenRejected(Exception):
+    """Why a JWT was refused: ``malformed``, ``issuer``, ``audience``, ``keys`` (the issuer's keys could not be
+    had), ``signature`` or ``expired``; each provider maps the reason to its own code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail
+
+
+def audiences_of(claims: dict[str, Any]) -> list[str]:
+    aud = claims.get("aud")
+    if isinstance(aud, str):
+        return [aud]
+    if isinstance(aud, list) and all(isinstance(item, str) for item in aud):
+        return aud
+    return []
+
+
+def verify_web_identity_token(
+    token: str, issuer: str, client_ids: list[str], keys: Callable[[], dict[str, Any]], now: float
+) -> dict[str, Any]:
+    """The token's claims once it checks out, in the order federation.md gives: ``iss`` is the identity provider's
+    issuer, one ``aud`` is among its client ids, the issuer's keys (``keys()``) hold the header's ``kid`` and its
+    RS256 signature verifies, ``exp`` is still ahead of ``now``. Raises :class:`TokenRejected`."""
+    try:
+        header = jwt.get_unverified_header(token)
+        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as error:
+        raise TokenRejected("malformed", f"the token is not a JWT: {error}") from None
+    if claims.get("iss") != issuer:
+        raise TokenRejected("issuer", "the token's iss is not the identity provider's issuer")
+    audiences = audiences_of(claims)
+    if not audiences:
+        raise TokenRejected("malformed", "the token has no aud")
+    if not set(audiences) & set(client_ids):
+        raise TokenRejected("audience", "the token's aud is not a client id of the identity provider")
+    try:
+        key_set = keys()
+    except Exception as error:  # noqa: BLE001 - any failure to get the keys is the issuer's configuration
+        raise TokenRejected("keys", f"could not get the issuer's public keys: {error}") from None
+    matching = [key for key in key_set.get("keys", []) if isinstance(key, dict) and key.get("kid") == header.get("kid")]
+    if not matching:
+        raise TokenRejected("signature", "no public key of the issuer has the token's kid")
+    try:
+        public = jwt.PyJWK(matching[0]).key
+        claims = jwt.decode(
+            token,
+            public,
+            algorithms=["RS256"],
+            options={
+                "verify_exp": False,  # checked below against the stand-in's clock
+                "verify_iat": False,
+                "verify_nbf": False,
+                "verify_aud": False,  # checked above
+                "verify_iss": False,
+                "require": ["iss", "sub", "aud", "exp", "iat"],
+            },
+        )
+    except jwt.MissingRequiredClaimError as error:
+        raise TokenRejected("malformed", str(error)) from None
+    except jwt.PyJWTError as error:
+        raise TokenRejected("signature", f"the signature does not verify: {error}") from None
+    if not all(isinstance(claims[name], int | float) for name in ("exp", "iat")):
+        raise TokenRejected("malformed", "exp and iat must be numbers")
+    if claims["exp"] <= now:
+        raise TokenRejected("expired", "the token has expired")
+    return claims
+
+
+def without(params: dict[str, Any], secret: str) -> dict[str, Any]:
+    """The parameters as the call log keeps them: without the JWT, a credential."""
+    return {name: value for name, value in params.items() if name != secret}

@@ -1,0 +1,243 @@
+"""TencentDB for MySQL (``cdb`` 2017-03-20): the password change runs as a task that stays RUNNING for
+:attr:`~TencentMysqlEmulator.task_polls` reads (or :attr:`~TencentMysqlEmulator.task_seconds`) and changes the
+password only when it succeeds; privileges kept per ``global``/``database``/``table`` as the library's client keys
+them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..base import Fault, ProviderError
+from .api import TencentApiEmulator
+
+CDB_SYMBOLS = "_+-&=!@#$%^*()"
+TASK_FINAL = ("SUCCESS", "FAILED", "KILLED", "REMOVED")
+
+
+@dataclass
+class MysqlAccount:
+    password: str
+    open_cam: bool = False
+    """CAM authentication is on (``OpenCam``)."""
+    privileges: dict[str, list[str]] = field(default_factory=dict)
+    """Object key (``global``, ``database app``, ``table app.orders``, ``column app.orders.id``) -> privileges."""
+
+
+MYSQL_SCOPES = {
+    "database": ("DatabasePrivileges", ("Database",)),
+    "table": ("TablePrivileges", ("Database", "Table")),
+    "column": ("ColumnPrivileges", ("Database", "Table", "Column")),
+}
+"""A cdb object key's kind -> the DescribeAccountPrivileges list it is answered in, and the fields naming it."""
+
+
+@dataclass
+class Task:
+    instance_id: str
+    accounts: list[tuple[str, str]]
+    password: str
+    polls_left: int
+    ends: float
+    outcome: str
+    status: str = "RUNNING"
+
+
+@dataclass
+class MysqlInstance:
+    region: str
+    accounts: dict[tuple[str, str], MysqlAccount] = field(default_factory=dict)
+
+
+class TencentMysqlEmulator(TencentApiEmulator):
+    """TencentDB for MySQL: ``ModifyAccountPassword`` starts a task; the password changes when it succeeds."""
+
+    service = "cdb"
+    version = "2017-03-20"
+
+    def setup(self) -> None:
+        super().setup()
+        self.instances: dict[str, MysqlInstance] = {}
+        self.tasks: dict[str, Task] = {}
+        self.task_polls = 1
+        """DescribeAsyncRequestInfo reads of a task that still find it RUNNING."""
+        self.task_seconds = 5.0
+        """A task also finishes this long after it started, whether or not anyone asks."""
+        self.task_outcomes: list[str] = []
+        """How the next tasks end (FAILED, KILLED, …), one each, in order; SUCCESS when empty."""
+        self.conflict_ends_task = False
+        """A ModifyAccountPassword refused for a running task (``FailedOperation.StatusConflict``) lets that task end
+        at its next read: tests of two concurrent copies then depend on the order of events, not on how fast the
+        machine runs the first copy's polls while the second one backs off."""
+
+    def add_account(
+        self, instance_id: str, username: str, password: str, region: str = "ap-guangzhou", host: str = "%"
+    ) -> None:
+        with self.lock:
+            self.instances.setdefault(instance_id, MysqlInstance(region)).accounts[(username, host)] = MysqlAccount(
+                password
+            )
+
+    def password_of(self, instance_id: str, username: str, host: str = "%") -> str:
+        with self.lock:
+            return self.instances[instance_id].accounts[(username, host)].password
+
+    def use_cam_authentication(self, instance_id: str, username: str, host: str = "%") -> None:
+        with self.lock:
+            self.instances[instance_id].accounts[(username, host)].open_cam = True
+
+    def grant(self, instance_id: str, username: str, privileges: dict[str, list[str]], host: str = "%") -> None:
+        """What ``username@host`` may do: ``global``, ``database <db>``, ``table <db>.<table>``, ``column
+        <db>.<table>.<column>`` -> privilege names (``SELECT``, …). Replaces earlier grants."""
+        for key in privileges:
+            kind, _, name = key.partition(" ")
+            if key != "global" and (kind not in MYSQL_SCOPES or len(name.split(".")) != len(MYSQL_SCOPES[kind][1])):
+                raise ValueError(f"not a cdb object key: {key!r}")
+        with self.lock:
+            account = self.instances[instance_id].accounts[(username, host)]
+            account.privileges = {key: list(names) for key, names in privileges.items()}
+
+    def traced(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A task poll's parameters with the task's instance added: the call log and the faults taken then name
+        the account they concern, as every other call does."""
+        task = self.tasks.get(str(params.get("AsyncRequestId")))
+        return {**params, "InstanceId": task.instance_id} if task and "InstanceId" not in params else params
+
+    def take_fault(self, action: str, params: dict[str, Any]) -> Fault | None:
+        return super().take_fault(action, self.traced(params))
+
+    def record(self, action: str, params: dict[str, Any], outcome: str, fault: Fault | None = None) -> None:
+        super().record(action, self.traced(params), outcome, fault)
+
+    def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+        return {
+            "ModifyAccountPassword": self.modify_account_password,
+            "DescribeAsyncRequestInfo": self.describe_async_request_info,
+            "DescribeAccounts": self.describe_accounts,
+            "DescribeAccountPrivileges": self.describe_account_privileges,
+        }
+
+    def _instance(self, params: dict[str, Any]) -> MysqlInstance:
+        instance_id = params.get("InstanceId")
+        if not isinstance(instance_id, str):
+            raise ProviderError("MissingParameter", "InstanceId is required")
+        instance = self.instances.get(instance_id)
+        if instance is None:
+            raise ProviderError("ResourceNotFound.CdbInstanceNotFoundError", "The instance was not found.")
+        return instance
+
+    def _advance(self, task: Task, polled: bool) -> None:
+        """Let the task run: it finishes after its polls or its time, and only then changes the password."""
+        if task.status != "RUNNING":
+            return
+        if polled:
+            task.polls_left -= 1
+        if task.polls_left >= 0 and self.now() < task.ends:
+            return
+        task.status = task.outcome
+        if task.outcome == "SUCCESS":
+            instance = self.instances[task.instance_id]
+            for user, host in task.accounts:
+                instance.accounts[(user, host)].password = task.password
+                self.apply_to_database(task.instance_id, user, task.password)
+
+    def _running(self, instance_id: str) -> Task | None:
+        for task in self.tasks.values():
+            self._advance(task, polled=False)
+            if task.instance_id == instance_id and task.status == "RUNNING":
+                return task
+        return None
+
+    def modify_account_password(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            instance = self._instance(params)
+            password, accounts = params.get("NewPassword"), params.get("Accounts")
+            if not isinstance(password, str) or not isinstance(accounts, list) or not accounts:
+                raise ProviderError("MissingParameter.AccountMissingParameterError", "NewPassword and Accounts")
+            wanted = []
+            for item in accounts:
+                if not isinstance(item, dict) or not isinstance(item.get("User"), str):
+                    raise ProviderError("MissingParameter.AccountMissingParameterError", "each account needs User")
+                key = (item["User"], item.get("Host", "%"))
+                if key not in instance.accounts:
+                    raise ProviderError("InvalidParameterValue.UserNotExistError", "The account does not exist.")
+                wanted.append(key)
+            if not 8 <= len(password) <= 64:
+                raise ProviderError("InvalidParameterValue.AccountPasswordLengthError", "Invalid password length.")
+            if not all(c.isascii() and (c.isalnum() or c in CDB_SYMBOLS) for c in password):
+                raise ProviderError("InvalidParameterValue.AccountPasswordCharacterError", "Invalid characters.")
+            kinds = (str.isalpha, str.isdigit, lambda c: c in CDB_SYMBOLS)
+            if sum(any(map(kind, password)) for kind in kinds) < 2:
+                raise ProviderError(
+                    "InvalidParameterValue.AccountPasswordRuleError",
+                    f"The password must mix two of letters, digits and {CDB_SYMBOLS}, 8-64 characters.",
+                )
+            running = self._running(params["InstanceId"])
+            if running is not None:
+                if self.conflict_ends_task:
+                    running.ends = 0.0
+                raise ProviderError("FailedOperation.StatusConflict", "Task status conflict.")
+            task_id = f"async-{uuid.uuid4().hex[:16]}"
+            outcome = self.task_outcomes.pop(0) if self.task_outcomes else "SUCCESS"
+            self.tasks[task_id] = Task(
+                params["InstanceId"], wanted, password, self.task_polls, self.now() + self.task_seconds, outcome
+            )
+            return {"AsyncRequestId": task_id}
+
+    def describe_async_request_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            task = self.tasks.get(str(params.get("AsyncRequestId")))
+            if task is None:
+                raise ProviderError("InvalidParameter.InvalidAsyncRequestId", "The async task does not exist.")
+            self._advance(task, polled=True)
+            return {"Status": task.status, "Info": "" if task.status == "RUNNING" else f"task {task.status.lower()}"}
+
+    def settle_tasks(self) -> None:
+        """Finish every running task now (as if its time had come)."""
+        with self.lock:
+            for task in self.tasks.values():
+                task.ends = 0.0
+                self._advance(task, polled=False)
+
+    def describe_accounts(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            instance = self._instance(params)
+            limit, offset = int(params.get("Limit", 20)), int(params.get("Offset", 0))
+            if not 1 <= limit <= 100 or offset < 0:
+                raise ProviderError("InvalidParameterValue.InvalidParameterValueError", "Limit or Offset out of range")
+            items = [
+                {
+                    "User": user,
+                    "Host": host,
+                    "Notes": "",
+                    "ModifyTime": "2024-01-01 00:00:00",
+                    "ModifyPasswordTime": "2024-01-01 00:00:00",
+                    "CreateTime": "2024-01-01 00:00:00",
+                    "MaxUserConnections": 0,
+                    "OpenCam": account.open_cam,
+                }
+                for (user, host), account in sorted(instance.accounts.items())[offset : offset + limit]
+            ]
+            return {"TotalCount": len(instance.accounts), "Items": items}
+
+    def describe_account_privileges(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``user@host``'s grants, each list in the API's shape (empty lists for an account granted nothing)."""
+        with self.lock:
+            instance = self._instance(params)
+            user, host = params.get("User"), params.get("Host")
+            if not isinstance(user, str) or not isinstance(host, str):
+                raise ProviderError("MissingParameter.AccountMissingParameterError", "User and Host are required")
+            account = instance.accounts.get((user, host))
+            if account is None:
+                raise ProviderError("InvalidParameterValue.UserNotExistError", "The account does not exist.")
+            answer: dict[str, Any] = {"GlobalPrivileges": list(account.privileges.get("global", []))}
+            answer |= {field: [] for field, _ in MYSQL_SCOPES.values()}
+            for key, names in sorted(account.privileges.items()):
+                kind, _, name = key.partition(" ")
+                if kind in MYSQL_SCOPES:
+                    field, parts = MYSQL_SCOPES[kind]
+                    answer[field].append({**dict(zip(parts, name.split("."), strict=True)), "Privileges": list(names)})
+            return answer
