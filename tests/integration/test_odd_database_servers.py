@@ -30,7 +30,25 @@ from crossrotate.registry import read_secret
 PASSWORD = "Pr0be-Passw0rd-never-sent-back"
 
 
-class ScriptedServer:
+class LoopbackServer:
+    """A TCP server on loopback, each connection handled on a thread of its own, until :meth:`stop`."""
+
+    def serve(self, handler: type[socketserver.BaseRequestHandler]) -> None:
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        port: int = self._server.server_address[1]
+        return port
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class ScriptedServer(LoopbackServer):
     """Plays :attr:`script` to every connection: for each chunk, read what the client sent (when ``reads``), then
     send the chunk; close at the end."""
 
@@ -53,18 +71,7 @@ class ScriptedServer:
                 except OSError:
                     pass
 
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    @property
-    def port(self) -> int:
-        port: int = self._server.server_address[1]
-        return port
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.serve(Handler)
 
 
 def pg_message(kind: bytes, body: bytes) -> bytes:
@@ -187,7 +194,7 @@ def test_a_postgres_login_let_in_without_a_password_proves_nothing(pg_server: Sc
     assert (login.accepted, login.failure) == (False, "Database.PasswordNotChecked")
 
 
-class ClearTextAsker:
+class ClearTextAsker(LoopbackServer):
     """A MySQL server in the path: it offers TLS with a certificate from ``ca``, then asks the client to switch to
     ``mysql_clear_password`` and keeps whatever comes back (decrypted)."""
 
@@ -211,18 +218,7 @@ class ClearTextAsker:
                 except (OSError, ssl.SSLError):
                     pass
 
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    @property
-    def port(self) -> int:
-        port: int = self._server.server_address[1]
-        return port
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.serve(Handler)
 
 
 CAPABILITIES = (1 << 9) | (1 << 11) | (1 << 15) | (1 << 19)  # PROTOCOL_41, SSL, SECURE_CONNECTION, PLUGIN_AUTH
