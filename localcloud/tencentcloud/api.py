@@ -13,13 +13,19 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from ..base import ProviderError, Request, Response, SignedApiEmulator
+from ..base import EmulatorServer, ProviderError, Request, Response, SignedApiEmulator
 
 AUTHORIZATION = re.compile(
     r"^TC3-HMAC-SHA256 Credential=(?P<id>[^/]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[a-z]+)/tc3_request, "
     r"SignedHeaders=(?P<signed>[a-z0-9;-]+), Signature=(?P<signature>[0-9a-f]{64})$"
 )
 SKEW_S = 300
+
+
+def error_envelope(server: EmulatorServer, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
+    """API 3.0's error answer, which every Tencent Cloud service (its STS included) gives."""
+    envelope = {"Response": {"Error": {"Code": error.code, "Message": error.message}, "RequestId": server.request_id()}}
+    return server.json_response(envelope, error.status, headers)
 
 
 class TencentApiEmulator(SignedApiEmulator):
@@ -52,10 +58,7 @@ class TencentApiEmulator(SignedApiEmulator):
         return self.json_response({"Response": {**result, "RequestId": self.request_id()}})
 
     def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
-        envelope = {
-            "Response": {"Error": {"Code": error.code, "Message": error.message}, "RequestId": self.request_id()}
-        }
-        return self.json_response(envelope, error.status, headers)
+        return error_envelope(self, error, headers)
 
     def authenticate(self, request: Request) -> str:
         """The action, once the request's signature, timestamp and token check out."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..base import EmulatorServer, KeyRing, ProviderError, Request, Response
 from ..oidc import TokenRejected, audiences_of, iso, verify_web_identity_token, without
+from .api import error_envelope
 
 # -- Tencent Cloud STS -------------------------------------------------------------------------------------------
 
@@ -87,10 +88,7 @@ class TencentStsEmulator(EmulatorServer):
         return self.json_response({"Response": {**result, "RequestId": self.request_id()}})
 
     def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
-        envelope = {
-            "Response": {"Error": {"Code": error.code, "Message": error.message}, "RequestId": self.request_id()}
-        }
-        return self.json_response(envelope, error.status, headers)
+        return error_envelope(self, error, headers)
 
     def check_request(self, request: Request) -> None:
         """The anonymous call's envelope: POST, ``Authorization: SKIP``, the action, version, region, timestamp."""
