@@ -29,6 +29,7 @@ from crossrotate.ports import ApiCredentials, ProviderApi
 from crossrotate.provider import ClientConfig
 from crossrotate.providers.http import close_shared_client
 from crossrotate.registry import PROVIDERS, read_secret
+from crossrotate.settings import Settings
 from localcloud.aws.secretsmanager import LambdaContext
 from localcloud.cloud import ROLES, LocalCloud
 from localcloud.proxy import Answer, AnswerProxy
@@ -187,7 +188,14 @@ def test_every_provider_call_classifies_any_answer(
     key_id, key_secret = local.keys[spec.cloud.name]
     proxy = proxies(local.emulators[provider].url)
     api = spec.client(
-        ClientConfig(secret, FixedKey(ApiCredentials(key_id, key_secret)), proxy.url, http, time.time, {})
+        ClientConfig(
+            secret,
+            FixedKey(ApiCredentials(key_id, key_secret)),
+            proxy.url,
+            http,
+            time.time,
+            Settings({}).cloud(spec.cloud),
+        )
     )
     password = spec.password_policy.generate(spec.password_policy.length_from(None))
 
@@ -258,7 +266,14 @@ def test_an_alibaba_error_answered_with_http_200_is_an_error(
     secret = read_secret(local.driver.sm.get_secret_value(SecretId=account.secret_id)["SecretString"], "AWSCURRENT")
     key_id, key_secret = local.keys["alibabacloud"]
     api = PROVIDERS[provider].client(
-        ClientConfig(secret, FixedKey(ApiCredentials(key_id, key_secret)), proxy.url, http, lambda: 0.0, {})
+        ClientConfig(
+            secret,
+            FixedKey(ApiCredentials(key_id, key_secret)),
+            proxy.url,
+            http,
+            lambda: 0.0,
+            Settings({}).cloud(PROVIDERS[provider].cloud),
+        )
     )
     with pytest.raises(RetryableRotationError) as raised:
         api.reset_password("Passw0rd-" + secrets.token_hex(8))

@@ -8,18 +8,13 @@ from typing import Any
 
 import pytest
 
-from crossrotate.credentials import (
-    Role,
-    TemporaryCredentials,
-    audience,
-    session_name,
-    source_for,
-)
+from crossrotate.credentials import Role, TemporaryCredentials, source_for
 from crossrotate.errors import FatalRotationError
 from crossrotate.ports import ApiCredentials, CredentialSource
 from crossrotate.providers.alibabacloud.cloud import CLOUD as ALIBABA
 from crossrotate.providers.tencentcloud.cloud import CLOUD as TENCENT
 from crossrotate.registry import read_secret
+from crossrotate.settings import Settings
 
 TENCENT_ROLE = "qcs::cam::uin/100000000001:roleName/crossrotate"
 ALIBABA_ROLE = "acs:ram::1234567890123456:role/crossrotate"
@@ -50,7 +45,8 @@ class Chosen:
 
 def choose(secret: dict[str, Any], environ: dict[str, str], cloud: Any = TENCENT) -> tuple[str, object] | None:
     chosen = Chosen()
-    source_for(read_secret(json.dumps(secret), "secret"), cloud, environ, chosen.api_key, chosen.federated)
+    settings = Settings(environ).cloud(cloud)
+    source_for(read_secret(json.dumps(secret), "secret"), settings, chosen.api_key, chosen.federated)
     return chosen.choice
 
 
@@ -134,22 +130,6 @@ def test_a_secret_with_a_malformed_role_or_identity_provider_is_bad_input(key: s
         read_secret(json.dumps({**SECRET, key: value}), "secret")
     assert raised.value.code == "InvalidSecret"
     assert key in str(raised.value)
-
-
-def test_session_names_identify_the_function_within_both_clouds_limits() -> None:
-    assert session_name({"AWS_LAMBDA_FUNCTION_NAME": "prod-rotator"}) == "crossrotate-prod-rotator"
-    long = session_name({"AWS_LAMBDA_FUNCTION_NAME": "x" * 140})
-    assert len(long) == 64
-    assert session_name({"AWS_LAMBDA_FUNCTION_NAME": "a:b/c"}) == "crossrotate-a-b-c"
-    assert session_name({}) == "crossrotate"
-
-
-def test_the_audience_defaults_and_is_checked() -> None:
-    assert audience({}) == "crossrotate"
-    assert audience({"WEB_IDENTITY_AUDIENCE": "sts.tencentcloudapi.com"}) == "sts.tencentcloudapi.com"
-    with pytest.raises(FatalRotationError) as raised:
-        audience({"WEB_IDENTITY_AUDIENCE": "a" * 1001})
-    assert raised.value.code == "InvalidConfiguration"
 
 
 ROLE = Role("tencentcloud", TENCENT_ROLE, "aws")

@@ -9,6 +9,7 @@ import runpy
 from cloudformation import ROOT, Stack, load_template
 
 from crossrotate.registry import PROVIDERS
+from crossrotate.settings import VARIABLES
 
 LIBRARY = ROOT / "layers" / "crossrotate" / "crossrotate"
 SET_BY_LAMBDA = {"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_INITIALIZATION_TYPE", "_X_AMZN_TRACE_ID"}
@@ -23,13 +24,27 @@ def documented_variables() -> set[str]:
 
 
 def variables_the_code_reads() -> set[str]:
-    source = "\n".join(path.read_text() for path in LIBRARY.rglob("*.py"))
-    read = set(re.findall(r'environ(?:\.get\(|\[)"([A-Z_0-9]+)"', source))
-    read |= set(re.findall(r'_VARIABLE = "([A-Z_0-9]+)"', source))
+    """The settings' variables and each cloud's (its endpoints as one ``_<SERVICE>`` row)."""
+    read = set(VARIABLES)
     for cloud in {spec.cloud for spec in PROVIDERS.values()}:
-        read |= {cloud.credentials_variable, cloud.role_variable, cloud.identity_provider_variable}
+        read |= {
+            cloud.credentials_variable,
+            cloud.role_variable,
+            cloud.identity_provider_variable,
+            *dict(cloud.options),
+        }
         read |= {cloud.endpoint_variable, f"{cloud.endpoint_variable}_<SERVICE>"}
     return read
+
+
+def test_only_the_settings_read_the_environment() -> None:
+    """So that :data:`VARIABLES` and the clouds' variables are all the function reads."""
+    readers = {
+        path.relative_to(LIBRARY).as_posix()
+        for path in LIBRARY.rglob("*.py")
+        if re.search(r"\bos\.environ\b|\bgetenv\(", path.read_text())
+    }
+    assert readers == {"settings.py"}
 
 
 def test_the_environment_table_lists_what_the_code_and_the_template_read_and_nothing_else() -> None:

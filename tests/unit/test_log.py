@@ -17,7 +17,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import logger as powertools_logger
 
 from crossrotate import log
-from crossrotate.log import JsonLogger, level_from, level_number, timestamp
+from crossrotate.log import JsonLogger, level_number, timestamp
+from crossrotate.settings import Settings
 
 FROZEN_NS = 1_764_483_827_551_234_567
 """2025-11-30 06:23:47.551234567 UTC: what both loggers read as now."""
@@ -39,7 +40,7 @@ def both(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[JsonLogger, Logger, 
     monkeypatch.setattr(time, "time", lambda: FROZEN_NS / 1e9)
     theirs = Logger(service="crossrotate", stream=their_stream)
     powertools_logger.is_cold_start = True
-    ours = JsonLogger({})
+    ours = JsonLogger(Settings({}))
     yield ours, theirs, our_stream, their_stream
     stdlib = logging.getLogger("crossrotate")
     stdlib.handlers.clear()
@@ -99,7 +100,7 @@ def test_the_timestamp_is_the_standard_librarys() -> None:
 
 
 def test_a_line_follows_a_swapped_stdout_and_the_level(monkeypatch: pytest.MonkeyPatch) -> None:
-    ours = JsonLogger({"LOG_LEVEL": "warning"})
+    ours = JsonLogger(Settings({"LOG_LEVEL": "warning"}))
     first, second = io.StringIO(), io.StringIO()
     monkeypatch.setattr(sys, "stdout", first)
     ours.info("dropped")
@@ -114,12 +115,12 @@ def test_a_line_follows_a_swapped_stdout_and_the_level(monkeypatch: pytest.Monke
 
 def test_an_unknown_level_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="unknown log level 'LOUD'"):
-        JsonLogger({"LOG_LEVEL": "loud"})
+        JsonLogger(Settings({"LOG_LEVEL": "loud"}))
     assert level_number("warn") == level_number("WARNING") == 30
-    assert log.logger.level == level_number(level_from({}))
+    assert log.logger.level == level_number(Settings({}).log_level)
 
 
 def test_the_level_comes_from_the_environment() -> None:
-    assert level_from({"POWERTOOLS_LOG_LEVEL": "warning", "LOG_LEVEL": "DEBUG"}) == "WARNING"
-    assert level_from({"LOG_LEVEL": "debug"}) == "DEBUG"
-    assert level_from({}) == "INFO"
+    assert Settings({"POWERTOOLS_LOG_LEVEL": "warning", "LOG_LEVEL": "DEBUG"}).log_level == "WARNING"
+    assert Settings({"LOG_LEVEL": "debug"}).log_level == "DEBUG"
+    assert Settings({}).log_level == "INFO"

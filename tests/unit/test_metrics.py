@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from crossrotate import metrics
+from crossrotate import metrics, settings
 from crossrotate.errors import RetryableRotationError, own
 
 TIMESTAMP = re.compile(r'"Timestamp":\d+')
@@ -75,6 +75,7 @@ def test_each_line_is_the_line_powertools_writes(
         monkeypatch.delenv("POWERTOOLS_SERVICE_NAME", raising=False)
     else:
         monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", service)
+    settings.current()  # what an invocation does first
     before = int(time.time() * 1000)
     ours()
     powertools_line(*theirs)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from crossrotate.errors import FatalRotationError
 from crossrotate.passwords import PasswordPolicy, uniform_draws
 from crossrotate.registry import PROVIDERS
+from crossrotate.settings import Settings
 
 POLICIES = [PROVIDERS["tencentcloud-postgres"].password_policy, PROVIDERS["alibabacloud-rds"].password_policy]
 
@@ -75,13 +76,16 @@ def test_alibaba_needs_three_classes_and_its_own_symbols() -> None:
 
 @pytest.mark.parametrize(("configured", "length"), [(None, 32), ("", 32), ("8", 8), ("20", 20)])
 def test_length_from_the_environment(configured: str | None, length: int) -> None:
-    assert PROVIDERS["tencentcloud-postgres"].password_policy.length_from(configured) == length
+    environ = {} if configured is None else {"PASSWORD_LENGTH": configured}
+    assert PROVIDERS["tencentcloud-postgres"].password_policy.length_from(Settings(environ).password_length) == length
 
 
 @pytest.mark.parametrize("configured", ["7", "33", "twelve", "-1"])
 def test_a_bad_length_setting_is_a_fatal_configuration_error(configured: str) -> None:
     with pytest.raises(FatalRotationError) as raised:
-        PROVIDERS["tencentcloud-postgres"].password_policy.length_from(configured)
+        PROVIDERS["tencentcloud-postgres"].password_policy.length_from(
+            Settings({"PASSWORD_LENGTH": configured}).password_length
+        )
     assert raised.value.code == "InvalidConfiguration"
 
 

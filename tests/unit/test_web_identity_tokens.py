@@ -33,7 +33,7 @@ def test_an_older_botocore_is_a_fatal_error_naming_the_version_needed(tmp_path: 
     client = sts_without_the_operation(tmp_path)
     assert not hasattr(client, "get_web_identity_token")
     with pytest.raises(FatalRotationError) as raised:
-        WebIdentityTokens(client).web_identity_token("crossrotate", 300)
+        WebIdentityTokens(client=client).web_identity_token("crossrotate", 300)
     assert raised.value.code == "FederationUnsupported"
     assert MINIMUM_BOTOCORE in str(raised.value)
     assert botocore.__version__ in str(raised.value)

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from . import metrics
 from .accounts import logs_in, prove_login, set_password, wait_until_usable
 from .dependencies import Dependencies
-from .errors import FatalRotationError, RotationError, own
+from .errors import ActionIncomplete, FatalRotationError, RotationError, RotationTurnedOff, own
 from .events import ActionRequest
 from .log import logger, unexpected_failure
 from .ports import CURRENT, PENDING, PREVIOUS, ProviderApi, SecretMetadata, SecretValue
@@ -73,7 +73,7 @@ def start_rotation(secret_id: str, delivery_id: str, deps: Dependencies) -> Outc
     if not metadata.rotation_lambda_arn:
         raise own("RotationNotEnabled", f"{metadata.name} has no rotation function")
     if not metadata.rotation_enabled:
-        raise own("RotationDisabled", f"rotation of {metadata.name} is turned off; turn it on to rotate")
+        raise RotationTurnedOff(f"rotation of {metadata.name} is turned off; turn it on to rotate")
     pending = _unfinished(metadata)
     if pending:
         raise own("RotationInProgress", f"version {pending} of {metadata.name} is still AWSPENDING")
@@ -256,7 +256,7 @@ def run_one(action: str, secret_id: str, delivery_id: str, deps: Dependencies, s
         done = ACTION_FUNCTIONS[action](secret_id, delivery_id, budgeted)
     except Exception as raised:  # noqa: BLE001 - one secret's failure, whatever it is, must not stop the others
         error = raised if isinstance(raised, RotationError) else unexpected_failure(raised)
-        if sweep and error.code == "RotationDisabled":
+        if sweep and isinstance(error, RotationTurnedOff):
             return SecretResult(secret_id, "skipped", code=error.code, message=str(error))
         metrics.failure("Action", action, error)
         metrics.classified_failure(error)
@@ -293,7 +293,5 @@ def run_action(request: ActionRequest, deps: Dependencies, sweep: bool = False) 
     logger.info("action done", extra={"action_result": document})
     retryable = [r.secret_id for r in results if r.retryable]
     if retryable:
-        raise own(
-            "ActionIncomplete", f"{request.action} failed retryably for {len(retryable)} of {len(results)} secrets"
-        )
+        raise ActionIncomplete(f"{request.action} failed retryably for {len(retryable)} of {len(results)} secrets")
     return document

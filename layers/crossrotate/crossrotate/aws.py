@@ -1,14 +1,14 @@
 """AWS through boto3 (the only module that imports it): Secrets Manager, and STS's web identity tokens for
-keyless access to the providers.
+keyless access to the providers, and SQS for sweeps.
 
-``AWS_ENDPOINT_URL_SECRETS_MANAGER`` and ``AWS_ENDPOINT_URL_STS`` (boto3's own settings) point them at local
-stand-ins. Errors become RotationErrors classified by :data:`SECRETS_MANAGER_ERRORS` and :data:`STS_ERRORS`.
+boto3 reads ``AWS_ENDPOINT_URL_SECRETS_MANAGER`` and ``AWS_ENDPOINT_URL_SQS`` itself; ``AWS_ENDPOINT_URL_STS`` comes
+from the settings. They point the clients at local stand-ins. Errors become RotationErrors classified by
+:data:`SECRETS_MANAGER_ERRORS`, :data:`STS_ERRORS` and :data:`SQS_ERRORS`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -31,10 +31,14 @@ for _name in ("boto3", "botocore", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
 PROVIDER = "secretsmanager"
+NOT_FOUND = "ResourceNotFoundException"
+"""Asked for a version that is not there: an answer (None), not a failure."""
+VERSION_EXISTS = "ResourceExistsException"
+"""A token's version already holds data: another copy of the step stored the pending value first."""
 SECRETS_MANAGER_ERRORS = ErrorTable(
     provider=PROVIDER,
     codes={
-        "ResourceNotFoundException": (FATAL, "the secret or version does not exist"),
+        NOT_FOUND: (FATAL, "the secret or version does not exist"),
         "InvalidParameterException": (FATAL, "a parameter value is not valid"),
         "InvalidRequestException": (FATAL, "the request is not valid for the secret's current state"),
         "AccessDeniedException": (FATAL, "the function's role may not do this"),
@@ -42,7 +46,7 @@ SECRETS_MANAGER_ERRORS = ErrorTable(
         "EncryptionFailure": (FATAL, "the KMS key cannot encrypt the secret"),
         "LimitExceededException": (FATAL, "too many versions or secrets"),
         "MalformedPolicyDocumentException": (FATAL, "the policy is not valid"),
-        "ResourceExistsException": (FATAL, "that version already holds different data"),
+        VERSION_EXISTS: (FATAL, "that version already holds different data"),
         "InternalServiceError": (RETRYABLE, "a server-side error"),
         "ThrottlingException": (RETRYABLE, "request rate exceeded"),
         "RequestLimitExceeded": (RETRYABLE, "request rate exceeded"),
@@ -159,7 +163,7 @@ class SecretsManagerStore:
         try:
             response = self._call("get_secret_value", **kwargs)
         except RotationError as error:
-            if error.code == "ResourceNotFoundException":
+            if error.code == NOT_FOUND:
                 return None
             raise
         return SecretValue(
@@ -180,7 +184,7 @@ class SecretsManagerStore:
         try:
             self._call("put_secret_value", **kwargs)
         except RotationError as error:
-            if error.code == "ResourceExistsException":
+            if error.code == VERSION_EXISTS:
                 return False
             raise
         return True
@@ -215,30 +219,27 @@ class SecretsManagerStore:
 
 
 class WebIdentityTokens:
-    """:class:`~crossrotate.ports.IdentityTokens` over boto3: ``GetWebIdentityToken`` at the regional STS endpoint
-    (the global one does not serve it), or ``AWS_ENDPOINT_URL_STS``, read at each call: one client per endpoint the
-    environment names. botocore tries twice at most, so the function's own backoff and deadline stay in charge.
-    The token is a credential: it is returned, never kept or logged."""
+    """:class:`~crossrotate.ports.IdentityTokens` over boto3: ``GetWebIdentityToken`` at ``endpoint``, else the
+    regional STS endpoint (the global one does not serve it); the client is made at the first call. botocore tries
+    twice at most, so the function's own backoff and deadline stay in charge. The token is a credential: it is
+    returned, never kept or logged."""
 
-    def __init__(self, client: Any = None) -> None:
-        self._given = client
-        self._clients: dict[str | None, Any] = {}
+    def __init__(self, endpoint: str | None = None, client: Any = None) -> None:
+        self.endpoint = endpoint
+        self._client = client
         self._lock = threading.Lock()
 
     def _sts(self) -> Any:
-        if self._given is not None:
-            return self._given
-        override = os.environ.get("AWS_ENDPOINT_URL_STS") or None
         with self._lock:
-            if override not in self._clients:
+            if self._client is None:
                 config = Config(
                     connect_timeout=3, read_timeout=8, retries={"mode": "standard", "total_max_attempts": 2}
                 )
                 region = boto3.session.Session().region_name or "us-east-1"
                 suffix = ".amazonaws.com.cn" if region.startswith("cn-") else ".amazonaws.com"
-                endpoint = override or f"https://sts.{region}{suffix}"
-                self._clients[override] = boto3.client("sts", region_name=region, endpoint_url=endpoint, config=config)
-            return self._clients[override]
+                endpoint = self.endpoint or f"https://sts.{region}{suffix}"
+                self._client = boto3.client("sts", region_name=region, endpoint_url=endpoint, config=config)
+            return self._client
 
     def web_identity_token(self, audience: str, duration_seconds: int) -> str:
         client = self._sts()

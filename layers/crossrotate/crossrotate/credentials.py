@@ -3,7 +3,7 @@
 The first match wins: the secret's ``credentials_secret`` (an API key secret); the secret's ``role_arn``
 (federation, with the secret's ``oidc_provider`` or the environment's); the environment's ``<CLOUD>_ROLE_ARN``
 (federation); the environment's ``<CLOUD>_CREDENTIALS_SECRET``. None: a fatal ``NoProviderAccess`` naming what to
-set.
+set. The environment's values come from :class:`~crossrotate.settings.CloudSettings`.
 
 Federation stores no provider key anywhere: AWS STS mints a token for the function's own role
 (:class:`~crossrotate.ports.IdentityTokens`, a fresh one per exchange, 300 s at most), and the cloud's STS trades it
@@ -18,16 +18,15 @@ retried and classified like that call's.
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from .endpoints import checked_endpoint
 from .errors import own
 from .ports import CURRENT, ApiCredentials, Clock, CredentialSource, IdentityTokens, SecretStore
 from .provider import AssumeRoleRequest, Cloud
 from .secret import DatabaseSecret
+from .settings import CloudSettings
 
 if TYPE_CHECKING:
     import httpx
@@ -39,9 +38,6 @@ TOKEN_SECONDS = 300
 """The AWS token's lifetime: it is used at once."""
 ROLE_SESSION_SECONDS = 3600
 """What the providers' STS is asked for: Alibaba's minimum is 900 and a role's default maximum 3600."""
-AUDIENCE_VARIABLE = "WEB_IDENTITY_AUDIENCE"
-DEFAULT_AUDIENCE = "crossrotate"
-SESSION_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
 
 
 class ApiKeyCache:
@@ -134,17 +130,9 @@ class Federation(NamedTuple):
 class FederatedSource:
     """:class:`~crossrotate.ports.CredentialSource` of keyless access: a role assumed with an AWS token."""
 
-    def __init__(
-        self, role: Role, cloud: Cloud, region: str, federation: Federation, environ: Mapping[str, str], clock: Clock
-    ) -> None:
-        self.role, self.cloud, self.region, self.federation, self.environ, self.clock = (
-            role,
-            cloud,
-            region,
-            federation,
-            environ,
-            clock,
-        )
+    def __init__(self, role: Role, settings: CloudSettings, region: str, federation: Federation, clock: Clock) -> None:
+        self.role, self.settings, self.region, self.federation, self.clock = role, settings, region, federation, clock
+        self.cloud = settings.cloud
         self._held: ApiCredentials | None = None
 
     def credentials(self) -> ApiCredentials:
@@ -170,7 +158,7 @@ class FederatedSource:
             session_name=self.federation.session_name,
             region=self.region,
             duration_seconds=ROLE_SESSION_SECONDS,
-            endpoint=endpoint_of(self.cloud, "STS", self.environ),
+            endpoint=self.settings.endpoint("STS"),
             http=self.federation.http(),
             now=self.clock.time,
         )
@@ -183,63 +171,36 @@ class FederatedSource:
         return True
 
 
-def endpoint_of(cloud: Cloud, service: str, environ: Mapping[str, str]) -> str | None:
-    """``<CLOUD>_ENDPOINT_URL_<SERVICE>``, else ``<CLOUD>_ENDPOINT_URL``, checked; None for the default."""
-    for variable in (f"{cloud.endpoint_variable}_{service}", cloud.endpoint_variable):
-        if environ.get(variable):
-            return checked_endpoint(environ[variable], variable)
-    return None
-
-
-def audience(environ: Mapping[str, str]) -> str:
-    value = environ.get(AUDIENCE_VARIABLE) or DEFAULT_AUDIENCE
-    if len(value) > 1000 or not value.isprintable():
-        raise own("InvalidConfiguration", f"{AUDIENCE_VARIABLE} must be 1 to 1000 printable characters")
-    return value
-
-
-def session_name(environ: Mapping[str, str]) -> str:
-    """``crossrotate-<function name>``: what the providers' audit logs show for this function's calls."""
-    function = SESSION_NAME_UNSAFE.sub("-", environ.get("AWS_LAMBDA_FUNCTION_NAME", ""))
-    return f"crossrotate-{function}"[:64].rstrip("-")
-
-
-def role_of(account: DatabaseSecret, cloud: Cloud, environ: Mapping[str, str]) -> Role | None:
+def role_of(account: DatabaseSecret, settings: CloudSettings) -> Role | None:
     """The role keyless access assumes for ``account``, or None when an API key secret comes first."""
     if account.credentials_secret:
         return None
-    role_arn = account.role_arn
+    cloud = settings.cloud
+    role_arn = account.role_arn or settings.role_arn
     if role_arn is None:
-        role_arn = environ.get(cloud.role_variable) or None
-        if role_arn is None:
-            return None
-        if not cloud.role_arn.fullmatch(role_arn):
-            raise own("InvalidConfiguration", f"{cloud.role_variable} is not a role ARN of {cloud.name}")
-    identity_provider = account.oidc_provider or environ.get(cloud.identity_provider_variable) or None
+        return None
+    identity_provider = account.oidc_provider or settings.identity_provider
     if identity_provider is None:
         raise own(
             "NoProviderAccess",
             f"a role is set for keyless access, but no OIDC identity provider: set the secret's oidc_provider or "
             f"{cloud.identity_provider_variable}",
         )
-    if not cloud.identity_provider.fullmatch(identity_provider):
-        variable = cloud.identity_provider_variable
-        raise own("InvalidConfiguration", f"{variable} is not an identity provider of {cloud.name}")
     return Role(cloud.name, role_arn, identity_provider)
 
 
 def source_for(
     account: DatabaseSecret,
-    cloud: Cloud,
-    environ: Mapping[str, str],
+    settings: CloudSettings,
     api_key: Callable[[str], CredentialSource],
     federated: Callable[[Role], CredentialSource],
 ) -> CredentialSource:
     """The first match of the order above, built by ``api_key`` (from a secret id) or ``federated``."""
-    role = role_of(account, cloud, environ)
+    role = role_of(account, settings)
     if role is not None:
         return federated(role)
-    key_secret = account.credentials_secret or environ.get(cloud.credentials_variable)
+    cloud = settings.cloud
+    key_secret = account.credentials_secret or settings.credentials_secret
     if key_secret:
         return api_key(key_secret)
     raise own(

@@ -8,6 +8,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .ports import Clock, DatabaseProbe, ProviderFactory, SecretStore, SweepQueue
+from .settings import Settings
+
+NO_SETTINGS = Settings({})
 
 
 class Dependencies(NamedTuple):
@@ -16,7 +19,8 @@ class Dependencies(NamedTuple):
     clock: Clock
     deadline: float
     """``clock.monotonic()`` value by which the step must have answered."""
-    password_length: str | None = None
+    settings: Settings = NO_SETTINGS
+    """The function's settings (what the environment says); tests' own default to none set."""
     probe: DatabaseProbe | None = None
     settle_poll: float = 2.0
     """Seconds between reads of the account's (or the reset task's) state while the provider is still at it."""

@@ -4,7 +4,9 @@
 
     RotationError                  any failure a caller sees: code, provider, request_id, retryable
     ├── RetryableRotationError     trying again later can succeed: throttling, provider outages, transport faults
+    │   └── ActionIncomplete       an action failed retryably for some secrets, each failure already counted
     └── FatalRotationError         trying again cannot help: bad input, permissions, missing resources
+        └── RotationTurnedOff      rotate on a secret an operator turned off: a sweep skips it, a named one fails
 
 ``code`` is the provider's error code (``InvalidParameterValue.AccountNotExistError``) or one of ours
 (``InvalidSecret``, ``Transport.Timeout``, …: docs/errors.md lists them). ``provider`` is the name of the
@@ -78,6 +80,24 @@ class FatalRotationError(RotationError):
     """Trying again cannot help until someone changes something."""
 
     retryable = False
+
+
+class ActionIncomplete(RetryableRotationError):
+    """An action failed retryably for some of its secrets; each of those failures was logged and counted."""
+
+    CODE = "ActionIncomplete"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(self.CODE, message)
+
+
+class RotationTurnedOff(FatalRotationError):
+    """``rotate`` of a secret whose rotation an operator turned off (RotateSecret would silently turn it on)."""
+
+    CODE = "RotationDisabled"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(self.CODE, message)
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:

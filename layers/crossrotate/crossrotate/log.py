@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from . import settings
 from .errors import RotationError, own
+from .settings import Settings
 
 SERVICE = "crossrotate"
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARN": 30, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
@@ -37,10 +38,6 @@ LEVELS = {"DEBUG": 10, "INFO": 20, "WARN": 30, "WARNING": 30, "ERROR": 40, "CRIT
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 _ENCODE = json.JSONEncoder(default=str, separators=(",", ":"), ensure_ascii=False).encode
 """Made once: ``json.dumps`` with any argument of its own builds a new encoder for every line."""
-
-
-def level_from(environ: Mapping[str, str]) -> str:
-    return (environ.get("POWERTOOLS_LOG_LEVEL") or environ.get("LOG_LEVEL") or "INFO").upper()
 
 
 def level_number(level: int | str) -> int:
@@ -70,12 +67,12 @@ class JsonLogger:
     """``debug``/``info``/``warning``/``error`` with the standard library's signatures (a message, its
     ``%`` arguments, ``extra`` keys), each writing one JSON line with the invocation's :attr:`keys`."""
 
-    def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
-        self.level = level_number(level_from(environ))
+    def __init__(self, configured: Settings) -> None:
+        self.level = level_number(configured.log_level)
         self.keys: dict[str, Any] = {}
         self.trace_id: str | None = None
         """The invocation's X-Ray trace id (Lambda sets ``_X_AMZN_TRACE_ID`` for each one)."""
-        self.cold_start = environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
+        self.cold_start = not configured.provisioned
 
     def setLevel(self, level: int | str) -> None:
         self.level = level_number(level)
@@ -128,7 +125,7 @@ class JsonLogger:
         @functools.wraps(handler)
         def invoked(event: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
             cold_start, self.cold_start = self.cold_start, False
-            trace = os.environ.get("_X_AMZN_TRACE_ID")
+            trace = settings.trace_header()
             self.trace_id = trace.split(";")[0].replace("Root=", "") if trace else None
             self.keys = {
                 "cold_start": cold_start,
@@ -142,7 +139,7 @@ class JsonLogger:
         return invoked  # type: ignore[return-value]
 
 
-logger = JsonLogger()
+logger = JsonLogger(settings.current())
 
 
 def unexpected_failure(error: Exception) -> RotationError:

@@ -12,7 +12,7 @@ line Powertools' ``single_metric`` writes (``tests/unit/test_metrics.py`` holds 
   ``Operation``.
 
 Only names, codes and classes are dimensions: never a secret id, never a value. As with Powertools, the service
-(``POWERTOOLS_SERVICE_NAME``, read at each line) is one more dimension, last.
+(``POWERTOOLS_SERVICE_NAME``, from the invocation's settings) is one more dimension, last.
 
 Why not ``single_metric`` itself: it builds a metrics object per line (listing the unit and resolution enums each
 time) and takes about 55 µs a line in the Lambda runtime, this about 10 µs; a rotation writes six or more. Nor does
@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import time
 
+from . import settings
 from .errors import RotationError
 
 NAMESPACE = "crossrotate"
@@ -37,7 +37,7 @@ MILLISECONDS = "Milliseconds"
 
 def _emit(name: str, value: float, unit: str, **dimensions: str) -> None:
     """One EMF line on stdout (``print``, as Powertools writes it, so it follows a swapped ``sys.stdout``)."""
-    service = os.environ.get("POWERTOOLS_SERVICE_NAME")
+    service = settings.held().service_name
     if service:
         dimensions["service"] = service
     before, after = _template(name, unit, tuple(dimensions.items()))

@@ -56,15 +56,11 @@ class PasswordPolicy(NamedTuple):
     def alphabet(self) -> str:
         return "".join(self.classes)
 
-    def length_from(self, configured: str | None) -> int:
+    def length_from(self, length: int | None) -> int:
         """The length to generate: ``PASSWORD_LENGTH`` when set (it must fit the policy), else 32 (or the
         provider's maximum, if lower)."""
-        if configured is None or configured == "":
+        if length is None:
             return min(DEFAULT_LENGTH, self.max_length)
-        try:
-            length = int(configured)
-        except ValueError:
-            raise own("InvalidConfiguration", "PASSWORD_LENGTH must be a whole number") from None
         if not self.min_length <= length <= self.max_length:
             raise own(
                 "InvalidConfiguration",

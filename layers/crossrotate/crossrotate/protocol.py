@@ -66,7 +66,7 @@ def create_pending(request: StepRequest, metadata: SecretMetadata, deps: Depende
     document = read_secret(current.secret_string if current else None, "AWSCURRENT")
     report.provider = document.provider
     policy = document.rules.password_policy
-    password = policy.generate(policy.length_from(deps.password_length))
+    password = policy.generate(policy.length_from(deps.settings.password_length))
     stored = deps.store.put_pending(
         request.secret_id, request.token, document.next_version(password), request.rotation_token
     )

@@ -24,6 +24,8 @@ from .secret import DatabaseSecret, Field
 if TYPE_CHECKING:
     import httpx
 
+    from .settings import CloudSettings
+
 
 class AssumeRoleRequest(NamedTuple):
     """What a cloud's STS needs to trade an AWS web identity token for temporary credentials."""
@@ -63,6 +65,8 @@ class Cloud(NamedTuple):
     """Its STS call for keyless access (the STS client is imported when it is first used)."""
     expired_session_code: str
     """The code its services answer to a temporary credential's expired token: renew once, then it is final."""
+    options: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Its own variables with a few allowed values, the first the default (``ALIBABACLOUD_SIGNATURE_VERSION``)."""
 
     @property
     def credentials_variable(self) -> str:
@@ -104,7 +108,7 @@ class ClientConfig(NamedTuple):
     """The base URL from the environment, already checked; None for the provider's regional default."""
     http: httpx.Client
     now: Callable[[], float]
-    environ: Mapping[str, str]
+    settings: CloudSettings
 
 
 class ProviderSpec(NamedTuple):

@@ -1,4 +1,4 @@
-"""Wiring for Lambda: the real adapters, built from the environment and the invocation's context.
+"""Wiring for Lambda: the real adapters, built from the settings and the invocation's context.
 
 What is expensive to build (the boto3 clients, the pooled HTTP client, API keys, federated credentials) lives for
 the whole process, so warm invocations reuse it; a provider's client (and httpx), and the code that finds its
@@ -8,17 +8,16 @@ finishSecret never do.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import metrics
+from . import metrics, settings
 from .dependencies import Dependencies
-from .errors import RotationError, own
-from .events import SWEEP_ACTIONS, StepRequest
+from .errors import ActionIncomplete, RotationError
+from .events import StepRequest
 from .log import logger, unexpected_failure
 from .ports import Clock, CredentialSource, IdentityTokens, ProviderApi, SecretStore, SweepQueue
 from .probes import DatabaseLogin
@@ -26,6 +25,7 @@ from .protocol import StepReport, run_step
 from .provider import ClientConfig
 from .registry import spec_of
 from .secret import DatabaseSecret
+from .settings import Settings
 
 if TYPE_CHECKING:
     import httpx
@@ -48,51 +48,41 @@ class SystemClock:
 
 
 class ProviderWiring:
-    """:data:`~crossrotate.ports.ProviderFactory`: a secret's provider client, configured from the environment.
+    """:data:`~crossrotate.ports.ProviderFactory`: a secret's provider client, configured by the settings.
     ``http`` is the HTTP client; None for the process's shared one. The credentials code is imported here, when
     a step first needs a provider's API."""
 
-    def __init__(
-        self, store: SecretStore, clock: Clock, environ: Mapping[str, str], http: httpx.Client | None = None
-    ) -> None:
-        self.store, self.clock, self.environ, self.http = store, clock, environ, http
+    def __init__(self, store: SecretStore, clock: Clock, settings: Settings, http: httpx.Client | None = None) -> None:
+        self.store, self.clock, self.settings, self.http = store, clock, settings, http
 
     def __call__(self, account: DatabaseSecret) -> ProviderApi:
-        from .credentials import (
-            ApiKeySource,
-            FederatedSource,
-            Federation,
-            audience,
-            endpoint_of,
-            session_name,
-            source_for,
-        )
+        from .credentials import ApiKeySource, FederatedSource, Federation, source_for
 
         spec = spec_of(account.provider)
-        cloud = spec.cloud
+        cloud = self.settings.cloud(spec.cloud)
         api_keys, temporary_credentials = credential_caches()
         http = self.http
         federation = Federation(
-            tokens=_LazyTokens(),
+            tokens=_LazyTokens(self.settings.sts_endpoint),
             cache=temporary_credentials,
             http=lambda: http_client(http),
-            audience=audience(self.environ),
-            session_name=session_name(self.environ),
+            audience=self.settings.audience,
+            session_name=self.settings.session_name,
         )
 
         def api_key(secret_id: str) -> CredentialSource:
-            return ApiKeySource(cloud, secret_id, self.store, api_keys, self.clock)
+            return ApiKeySource(spec.cloud, secret_id, self.store, api_keys, self.clock)
 
         def federated(role: Role) -> CredentialSource:
-            return FederatedSource(role, cloud, account.region, federation, self.environ, self.clock)
+            return FederatedSource(role, cloud, account.region, federation, self.clock)
 
         config = ClientConfig(
             account=account,
-            credentials=source_for(account, cloud, self.environ, api_key, federated),
-            endpoint=endpoint_of(cloud, spec.service, self.environ),
+            credentials=source_for(account, cloud, api_key, federated),
+            endpoint=cloud.endpoint(spec.service),
             http=http_client(self.http),
             now=self.clock.time,
-            environ=self.environ,
+            settings=cloud,
         )
         return spec.client(config)
 
@@ -104,113 +94,108 @@ def http_client(given: httpx.Client | None) -> httpx.Client:
     return given or shared_client()
 
 
-_store: SecretStore | None = None
-_credential_caches: tuple[ApiKeyCache, TemporaryCredentials] | None = None
-_tokens: IdentityTokens | None = None
+T = TypeVar("T")
+_made: dict[object, Any] = {}
+_made_lock = threading.Lock()
 
 
-_store_lock = threading.Lock()
+def _one_per_process(key: object, make: Callable[[], T]) -> T:
+    """What ``make`` builds for ``key``, built once for the process even when two threads ask at once."""
+    with _made_lock:
+        if key not in _made:
+            _made[key] = make()
+        made: T = _made[key]
+        return made
 
 
 def credential_caches() -> tuple[ApiKeyCache, TemporaryCredentials]:
     """The process's API keys and federated credentials, shared by every invocation (made at first use)."""
-    global _credential_caches
-    with _store_lock:
-        if _credential_caches is None:
-            from .credentials import ApiKeyCache, TemporaryCredentials
 
-            _credential_caches = (ApiKeyCache(), TemporaryCredentials())
-        return _credential_caches
+    def make() -> tuple[ApiKeyCache, TemporaryCredentials]:
+        from .credentials import ApiKeyCache, TemporaryCredentials
+
+        return ApiKeyCache(), TemporaryCredentials()
+
+    return _one_per_process("credentials", make)
 
 
 def secret_store() -> SecretStore:
-    """The process's Secrets Manager adapter (its boto3 client), made once even when two threads ask at once."""
-    global _store
-    with _store_lock:
-        if _store is None:
-            from .aws import SecretsManagerStore
+    """The process's Secrets Manager adapter (its boto3 client)."""
 
-            _store = SecretsManagerStore()
-        return _store
+    def make() -> SecretStore:
+        from .aws import SecretsManagerStore
+
+        return SecretsManagerStore()
+
+    return _one_per_process("secretsmanager", make)
 
 
-def identity_tokens() -> IdentityTokens:
-    """The process's AWS STS adapter, made when a secret first needs keyless access."""
-    global _tokens
-    with _store_lock:
-        if _tokens is None:
-            from .aws import WebIdentityTokens
+def identity_tokens(endpoint: str | None) -> IdentityTokens:
+    """The process's AWS STS adapter for ``endpoint`` (None: the regional one), made when a secret first needs
+    keyless access."""
 
-            _tokens = WebIdentityTokens()
-        return _tokens
+    def make() -> IdentityTokens:
+        from .aws import WebIdentityTokens
+
+        return WebIdentityTokens(endpoint)
+
+    return _one_per_process(("sts", endpoint), make)
 
 
 class _LazyTokens:
     """Defers :func:`identity_tokens` until an exchange needs it: API key deployments never build an STS client."""
 
+    def __init__(self, endpoint: str | None) -> None:
+        self.endpoint = endpoint
+
     def web_identity_token(self, audience: str, duration_seconds: int) -> str:
-        return identity_tokens().web_identity_token(audience, duration_seconds)
+        return identity_tokens(self.endpoint).web_identity_token(audience, duration_seconds)
 
 
-_queues: dict[str, SweepQueue] = {}
-
-
-def sweep_queue(environ: Mapping[str, str]) -> SweepQueue | None:
-    """``SWEEP_QUEUE_URL``'s queue (its SQS client made at the first send), or None: sweeps run inline."""
-    url = environ.get("SWEEP_QUEUE_URL")
+def sweep_queue(url: str | None) -> SweepQueue | None:
+    """The sweep queue at ``url`` (its SQS client made at the first send), or None: sweeps run inline."""
     if not url:
         return None
-    with _store_lock:
-        if url not in _queues:
-            from .aws import SqsSweepQueue
 
-            _queues[url] = SqsSweepQueue(url)
-        return _queues[url]
+    def make() -> SweepQueue:
+        from .aws import SqsSweepQueue
+
+        return SqsSweepQueue(url)
+
+    return _one_per_process(("sqs", url), make)
 
 
 def forget_credentials() -> None:
     """Drop the process's API keys and federated credentials (a new sandbox's state)."""
-    if _credential_caches is not None:
-        api_keys, temporary_credentials = _credential_caches
-        api_keys.entries.clear()
-        temporary_credentials.clear()
-
-
-def database_probe(environ: Mapping[str, str]) -> DatabaseLogin:
-    """Logins for secrets with ``host``; ``DATABASE_CA_BUNDLE`` is what ``tls: verify-full`` trusts."""
-    return DatabaseLogin(ca_bundle=environ.get("DATABASE_CA_BUNDLE") or None)
+    api_keys, temporary_credentials = credential_caches()
+    api_keys.entries.clear()
+    temporary_credentials.clear()
 
 
 def dependencies(
     context: Any,
-    environ: Mapping[str, str] = os.environ,
+    environ: Mapping[str, str] | None = None,
     clock: Clock | None = None,
     http: httpx.Client | None = None,
 ) -> Dependencies:
-    """Everything a step or an action needs, with a deadline a little before Lambda's. ``clock`` and ``http``
-    replace the system clock and the shared HTTP client (a virtual clock, short timeouts)."""
+    """Everything a step or an action needs, with a deadline a little before Lambda's. ``environ`` replaces the
+    process's environment, ``clock`` and ``http`` the system clock and the shared HTTP client (a virtual clock,
+    short timeouts)."""
     clock = clock or SystemClock()
+    configured = settings.current() if environ is None else Settings(environ)
     remaining = context.get_remaining_time_in_millis() / 1000 if context else DEFAULT_BUDGET_S
     store = secret_store()
     return Dependencies(
         store=store,
-        providers=ProviderWiring(store, clock, environ, http),
+        providers=ProviderWiring(store, clock, configured, http),
         clock=clock,
         deadline=clock.monotonic() + remaining - SAFETY_MARGIN_S,
-        password_length=environ.get("PASSWORD_LENGTH"),
-        probe=database_probe(environ),
+        settings=configured,
+        probe=DatabaseLogin(ca_bundle=configured.database_ca_bundle),
         function_arn=getattr(context, "invoked_function_arn", ""),
         request_id=getattr(context, "aws_request_id", ""),
-        sweep_queue=sweep_queue(environ),
+        sweep_queue=sweep_queue(configured.sweep_queue_url),
     )
-
-
-def scheduled_action(environ: Mapping[str, str] = os.environ) -> str:
-    """What a bare EventBridge schedule does: SCHEDULED_ACTION, verify by default."""
-    action = environ.get("SCHEDULED_ACTION") or "verify"
-    if action not in SWEEP_ACTIONS:
-        raise own("InvalidConfiguration", f"SCHEDULED_ACTION must be one of {', '.join(SWEEP_ACTIONS)}")
-    return action
 
 
 def observed_step(request: StepRequest, deps: Dependencies) -> None:
@@ -222,6 +207,11 @@ def observed_step(request: StepRequest, deps: Dependencies) -> None:
         metrics.failure("Step", request.step, error, report.provider)
         raise
     metrics.success("Step", request.step, report.provider)
+
+
+def scheduled_action() -> str:
+    """What a bare EventBridge schedule does: ``SCHEDULED_ACTION``, verify by default."""
+    return settings.current().scheduled_action
 
 
 @contextmanager
@@ -242,6 +232,6 @@ def reporting() -> Iterator[None]:
 
 
 def _count(error: RotationError) -> None:
-    if error.code != "ActionIncomplete":  # an action's failures were counted secret by secret
+    if not isinstance(error, ActionIncomplete):  # its failures were counted secret by secret
         metrics.classified_failure(error)
     metrics.handled_error()

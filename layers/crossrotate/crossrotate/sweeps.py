@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from . import metrics
 from .actions import SECRET_RESERVE_S, SecretResult, run_action, run_one
 from .dependencies import Dependencies
-from .errors import RotationError, own
+from .errors import RotationError, RotationTurnedOff, own
 from .events import MAX_SECRET_ID, SWEEP_ACTIONS, ActionRequest
 from .log import logger, unexpected_failure
 
@@ -61,7 +61,7 @@ def sweep_inline(action: str, delivery_id: str | None, deps: Dependencies) -> di
     logger.info("sweep", extra={"sweep_action": action, "secrets": len(rotated.enabled) + len(rotated.turned_off)})
     document = run_action(ActionRequest(action, rotated.enabled, delivery_id), deps, sweep=True)
     off = [
-        SecretResult(arn, "skipped", code="RotationDisabled", message="rotation is turned off").as_dict()
+        SecretResult(arn, "skipped", code=RotationTurnedOff.CODE, message="rotation is turned off").as_dict()
         for arn in rotated.turned_off
     ]
     document["results"] += off

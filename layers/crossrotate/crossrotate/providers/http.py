@@ -57,14 +57,12 @@ def host_header(url: str) -> str:
     return httpx.URL(url).netloc.decode("ascii")
 
 
-def send(
-    client: httpx.Client, request: httpx.Request, auth: httpx.Auth | None, provider: str, action: str
-) -> httpx.Response:
-    """One attempt, its latency counted in the metrics whatever the outcome; transport failures classified.
-    ``auth`` signs the request as it is sent; None for a request built signed."""
+def send(client: httpx.Client, request: httpx.Request, provider: str, action: str) -> httpx.Response:
+    """One attempt of a request built signed (the providers' signers make what it adds before it is built), its
+    latency counted in the metrics whatever the outcome; transport failures classified."""
     started = time.monotonic()
     try:
-        return client.send(request, auth=auth)
+        return client.send(request)
     except httpx.HTTPError as error:
         raise _transport(error, provider) from None
     finally:

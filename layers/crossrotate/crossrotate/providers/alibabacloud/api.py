@@ -13,14 +13,13 @@ from typing import Any
 
 import httpx
 
-from ...errors import ErrorTable, own, redact, transport_error
+from ...errors import ErrorTable, redact, transport_error
 from ...ports import AccountState
 from ...provider import ClientConfig
 from ..http import host_header, json_body, renewing, request_id_of, send
+from . import SIGNATURE_VARIABLE
 from .codes import EXPIRED_SESSION
-from .signer import AcsRpcV1Auth, canonical_query, new_nonce, v3_headers
-
-SIGNATURE_VARIABLE = "ALIBABACLOUD_SIGNATURE_VERSION"
+from .signer import canonical_query, new_nonce, v1_query, v3_headers
 
 
 def default_endpoint(product: str, region: str, central_regions: Iterable[str]) -> str:
@@ -52,9 +51,7 @@ class AlibabaRpcApi:
     """Calls of one product at one version, for the account ``config`` names."""
 
     def __init__(self, config: ClientConfig, endpoint: str, version: str, errors: ErrorTable) -> None:
-        signature_version = config.environ.get(SIGNATURE_VARIABLE) or "v3"
-        if signature_version not in ("v3", "v1"):
-            raise own("InvalidConfiguration", f"{SIGNATURE_VARIABLE} must be v3 or v1")
+        signature_version = config.settings.option(SIGNATURE_VARIABLE)
         self.http = config.http
         self.account = config.account
         self.url = (config.endpoint or endpoint) + "/"
@@ -72,17 +69,16 @@ class AlibabaRpcApi:
 
     def _call_once(self, action: str, params: Mapping[str, str], sensitive: tuple[str, ...]) -> dict[str, Any]:
         credentials = self.source.credentials()
-        auth: httpx.Auth | None = None
-        if self.v1:  # signed as it is sent: the signature is one more parameter of the query
+        if self.v1:  # the signature is one more parameter of the query
             common = [("Action", action), ("Version", self.version), ("RegionId", self.account.region)]
-            request = self.http.build_request("POST", f"{self.url}?{canonical_query([*params.items(), *common])}")
-            auth = AcsRpcV1Auth(credentials, self.now)
+            query = v1_query(credentials, "POST", [*params.items(), *common], self.now(), new_nonce())
+            request = self.http.build_request("POST", f"{self.url}?{query}")
         else:
             query = canonical_query(params.items())
             action_headers = {"x-acs-action": action, "x-acs-version": self.version}
             headers = v3_headers(credentials, self.host_header, query, action_headers, b"", self.now(), new_nonce())
             request = self.http.build_request("POST", f"{self.url}?{query}", headers=headers)
-        response = send(self.http, request, auth, self.errors.provider, action)
+        response = send(self.http, request, self.errors.provider, action)
         return answer_of(response, self.errors, (*sensitive, credentials.key_secret, credentials.token))
 
 

@@ -9,6 +9,7 @@ import re
 
 from ...ports import ApiCredentials
 from ...provider import AssumeRoleRequest, Cloud
+from . import SIGNATURE_VARIABLE
 from .codes import EXPIRED_SESSION
 
 
@@ -29,4 +30,5 @@ CLOUD = Cloud(
     identity_provider=re.compile(r"^acs:ram::\d{1,20}:oidc-provider/[A-Za-z0-9._-]{1,128}$"),
     assume_role=assume_role,
     expired_session_code=EXPIRED_SESSION,
+    options=((SIGNATURE_VARIABLE, ("v3", "v1")),),
 )

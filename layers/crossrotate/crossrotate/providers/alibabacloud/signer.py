@@ -3,7 +3,11 @@ published vectors; clock and nonce are injected for the same reason.
 
 - V3, ``ACS3-HMAC-SHA256`` (what the current official SDK sends): canonical request → string to sign →
   signature → ``Authorization`` header, and :func:`v3_headers`, all a request adds.
-- RPC v1, ``HMAC-SHA1`` (the older SDK's): canonical query → string to sign → ``Signature`` parameter.
+- RPC v1, ``HMAC-SHA1`` (the older SDK's): canonical query → string to sign → ``Signature`` parameter, and
+  :func:`v1_query`, the whole query a request sends.
+
+As for Tencent's, what a request adds is made for each attempt, with its own time and nonce, before the request is
+built: every provider request is built signed (:func:`crossrotate.providers.http.send` sends it as it is).
 
 Both encode with RFC 3986 (:func:`percent_encode`), built here by hand: passwords carry ``&``, ``+`` and
 ``=``, and a generic form encoder would write a space as ``+`` or leave ``*`` alone.
@@ -16,10 +20,8 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterable, Mapping
-from urllib.parse import quote, unquote
-
-import httpx
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote
 
 from ...ports import ApiCredentials
 
@@ -42,16 +44,6 @@ def new_nonce() -> str:
 def canonical_query(params: Iterable[tuple[str, str]]) -> str:
     """``enc(name)=enc(value)`` pairs sorted by encoded name, joined with ``&``: also the query string sent."""
     return "&".join(sorted(f"{percent_encode(k)}={percent_encode(v)}" for k, v in params))
-
-
-def query_pairs(raw_query: str) -> list[tuple[str, str]]:
-    """A query string back into decoded pairs (``+`` is a literal plus, as RFC 3986 has it)."""
-    pairs = []
-    for part in raw_query.split("&"):
-        if part:
-            name, _, value = part.partition("=")
-            pairs.append((unquote(name), unquote(value)))
-    return pairs
 
 
 def sha256_hex(data: bytes) -> str:
@@ -146,28 +138,10 @@ def rpc_common_params(credentials: ApiCredentials, now: float, nonce: str) -> di
     return params
 
 
-class AcsRpcV1Auth(httpx.Auth):
-    """Adds the common parameters and ``Signature`` to a request's query (the action's parameters are there), as
-    the request is sent; a new nonce (from ``nonce``) every attempt."""
-
-    def __init__(
-        self,
-        credentials: ApiCredentials,
-        now: Callable[[], float] = time.time,
-        nonce: Callable[[], str] = new_nonce,
-    ) -> None:
-        self.credentials = credentials
-        self.now = now
-        self.nonce = nonce
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        # A request signed before (a retry of the same object) keeps its action's parameters only: the signature
-        # and the common parameters are made anew, never appended twice (botocore guards its signers alike).
-        common = rpc_common_params(self.credentials, self.now(), self.nonce())
-        resigned = {*common, "Signature", "SecurityToken"}
-        params = [(name, value) for name, value in query_pairs(request.url.query.decode()) if name not in resigned]
-        params += common.items()
-        signature = rpc_signature(self.credentials.key_secret, rpc_string_to_sign(request.method, params))
-        query = canonical_query([*params, ("Signature", signature)])
-        request.url = request.url.copy_with(query=query.encode())
-        yield request
+def v1_query(
+    credentials: ApiCredentials, method: str, params: Iterable[tuple[str, str]], now: float, nonce: str
+) -> str:
+    """The query a v1 request sends: the action's parameters, the common ones and ``Signature``."""
+    signed = [*params, *rpc_common_params(credentials, now, nonce).items()]
+    signature = rpc_signature(credentials.key_secret, rpc_string_to_sign(method, signed))
+    return canonical_query([*signed, ("Signature", signature)])

@@ -9,8 +9,6 @@ from __future__ import annotations
 import calendar
 import time
 
-import httpx
-
 from ...errors import FATAL, RETRYABLE, Entry, ErrorTable, transport_error
 from ...ports import ApiCredentials
 from ...provider import AssumeRoleRequest
@@ -91,9 +89,8 @@ def assume_role_with_oidc(request: AssumeRoleRequest) -> ApiCredentials:
         ("DurationSeconds", str(request.duration_seconds)),
     ]
     url = f"{request.endpoint or DEFAULT_ENDPOINT}/?{canonical_query(params)}"
-    http_request = request.http.build_request("GET", url)
-    anonymous = httpx.Auth()  # the base class leaves the request as it is
-    response = send(request.http, http_request, anonymous, PROVIDER, ACTION)
+    http_request = request.http.build_request("GET", url)  # not signed: the token is the proof
+    response = send(request.http, http_request, PROVIDER, ACTION)
     body = answer_of(response, STS_ERRORS, (request.web_identity_token,))
     credentials = body.get("Credentials")
     fields = ("AccessKeyId", "AccessKeySecret", "SecurityToken", "Expiration")

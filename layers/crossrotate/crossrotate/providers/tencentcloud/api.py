@@ -88,7 +88,7 @@ class TencentApi:
             **signed_headers(credentials, self.service, int(self.now()), CONTENT_TYPE, self.host_header, payload),
         }
         request = self.http.build_request("POST", self.url, content=payload, headers=headers)
-        response = send(self.http, request, None, self.errors.provider, action)
+        response = send(self.http, request, self.errors.provider, action)
         return response_of(response, self.errors, (*sensitive, credentials.key_secret, credentials.token))
 
     def listed(self, action: str, params: Mapping[str, Any], items: str) -> Iterator[dict[str, Any]]:

@@ -66,3 +66,9 @@ def signed_headers(
         headers["X-TC-Token"] = credentials.token
     headers["Authorization"] = authorization(credentials.key_id, timestamp, service, signed)
     return headers
+
+
+def unsigned_headers(timestamp: int) -> dict[str, str]:
+    """What an unsigned request adds (``Authorization: SKIP``, and the timestamp API 3.0 still requires): the
+    form STS accepts for ``AssumeRoleWithWebIdentity``, whose token is the proof."""
+    return {"X-TC-Timestamp": str(timestamp), "Authorization": "SKIP"}

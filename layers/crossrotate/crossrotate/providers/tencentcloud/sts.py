@@ -7,10 +7,6 @@ each reason says which side's setup to fix, and the message carries it.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Generator
-
-import httpx
 
 from ...errors import FATAL, RETRYABLE, Entry, ErrorTable, transport_error
 from ...ports import ApiCredentials
@@ -18,6 +14,7 @@ from ...provider import AssumeRoleRequest
 from ..http import send
 from .api import CONTENT_TYPE, response_of
 from .codes import COMMON, FAMILIES
+from .signer import unsigned_headers
 
 PROVIDER = "tencentcloud-sts"
 VERSION = "2018-08-13"
@@ -69,19 +66,6 @@ CODES: dict[str, Entry] = {
 STS_ERRORS = ErrorTable(provider=PROVIDER, codes={**COMMON, **CODES}, families=FAMILIES, advises=True)
 
 
-class UnsignedAuth(httpx.Auth):
-    """``Authorization: SKIP`` with the timestamp API 3.0 still requires: the unsigned form STS accepts for this
-    action."""
-
-    def __init__(self, now: Callable[[], float] = time.time) -> None:
-        self.now = now
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["X-TC-Timestamp"] = str(int(self.now()))
-        request.headers["Authorization"] = "SKIP"
-        yield request
-
-
 def assume_role_with_web_identity(request: AssumeRoleRequest) -> ApiCredentials:
     """Temporary credentials for the role that trusts the token; a classified RotationError otherwise."""
     params = {
@@ -100,9 +84,10 @@ def assume_role_with_web_identity(request: AssumeRoleRequest) -> ApiCredentials:
             "X-TC-Action": ACTION,
             "X-TC-Version": VERSION,
             "X-TC-Region": request.region,
+            **unsigned_headers(int(request.now())),
         },
     )
-    response = send(request.http, http_request, UnsignedAuth(request.now), PROVIDER, ACTION)
+    response = send(request.http, http_request, PROVIDER, ACTION)
     body = response_of(response, STS_ERRORS, (request.web_identity_token,))
     credentials, expires = body.get("Credentials"), body.get("ExpiredTime")
     fields = ("TmpSecretId", "TmpSecretKey", "Token")
