@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -106,9 +106,31 @@ def unqualified(function_arn: str) -> str:
     return ":".join(function_arn.split(":")[:7])
 
 
+def _config(read_timeout: float, attempts: int) -> Config:
+    """3 s to connect, ``read_timeout`` to read; botocore's ``attempts`` in all, so that the function's own
+    backoff and deadline stay in charge."""
+    return Config(
+        connect_timeout=3, read_timeout=read_timeout, retries={"mode": "standard", "total_max_attempts": attempts}
+    )
+
+
 def _client() -> SecretsManagerClient:
-    config = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
-    return boto3.client("secretsmanager", config=config)
+    return boto3.client("secretsmanager", config=_config(10, 4))  # three retries, as botocore's max_attempts=3
+
+
+class _MadeOnce:
+    """A boto3 client made at its first use (a sandbox that never needs it never pays for it), once even when two
+    threads ask at once; or the one given."""
+
+    def __init__(self, make: Callable[[], Any], given: Any = None) -> None:
+        self.make, self.client = make, given
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Any:
+        with self._lock:
+            if self.client is None:
+                self.client = self.make()
+            return self.client
 
 
 def _classified(error: Exception, table: ErrorTable = SECRETS_MANAGER_ERRORS) -> RotationError:
@@ -226,20 +248,13 @@ class WebIdentityTokens:
 
     def __init__(self, endpoint: str | None = None, client: Any = None) -> None:
         self.endpoint = endpoint
-        self._client = client
-        self._lock = threading.Lock()
+        self._sts = _MadeOnce(self._regional_client, client)
 
-    def _sts(self) -> Any:
-        with self._lock:
-            if self._client is None:
-                config = Config(
-                    connect_timeout=3, read_timeout=8, retries={"mode": "standard", "total_max_attempts": 2}
-                )
-                region = boto3.session.Session().region_name or "us-east-1"
-                suffix = ".amazonaws.com.cn" if region.startswith("cn-") else ".amazonaws.com"
-                endpoint = self.endpoint or f"https://sts.{region}{suffix}"
-                self._client = boto3.client("sts", region_name=region, endpoint_url=endpoint, config=config)
-            return self._client
+    def _regional_client(self) -> Any:
+        region = boto3.session.Session().region_name or "us-east-1"
+        suffix = ".amazonaws.com.cn" if region.startswith("cn-") else ".amazonaws.com"
+        endpoint = self.endpoint or f"https://sts.{region}{suffix}"
+        return boto3.client("sts", region_name=region, endpoint_url=endpoint, config=_config(8, 2))
 
     def web_identity_token(self, audience: str, duration_seconds: int) -> str:
         client = self._sts()
@@ -300,17 +315,7 @@ class SqsSweepQueue:
 
     def __init__(self, queue_url: str, client: Any = None) -> None:
         self.queue_url = queue_url
-        self._client = client
-        self._lock = threading.Lock()
-
-    def _sqs(self) -> Any:
-        with self._lock:
-            if self._client is None:
-                config = Config(
-                    connect_timeout=3, read_timeout=8, retries={"mode": "standard", "total_max_attempts": 3}
-                )
-                self._client = boto3.client("sqs", config=config)
-            return self._client
+        self._sqs = _MadeOnce(lambda: boto3.client("sqs", config=_config(8, 3)), client)
 
     def send_batch(self, bodies: list[str]) -> None:
         entries = [{"Id": str(number), "MessageBody": body} for number, body in enumerate(bodies)]

@@ -34,6 +34,8 @@ from .settings import Settings
 SERVICE = "crossrotate"
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARN": 30, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 """The standard library's level numbers, by the names ``LOG_LEVEL`` may give."""
+LEVEL_NAMES = {10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR", 50: "CRITICAL"}
+"""The name a line gives its level, as the standard library's."""
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 _ENCODE = json.JSONEncoder(default=str, separators=(",", ":"), ensure_ascii=False).encode
@@ -77,26 +79,20 @@ class JsonLogger:
     def setLevel(self, level: int | str) -> None:
         self.level = level_number(level)
 
-    def debug(self, message: str, *args: Any, extra: Mapping[str, Any] | None = None) -> None:
-        if self.level <= 10:
-            self._write("DEBUG", message, args, extra)
+    def log(self, level: int, message: str, *args: Any, extra: Mapping[str, Any] | None = None) -> None:
+        """One line at ``level`` (a standard library level number), if the logger's level lets it through."""
+        if self.level <= level:
+            self._write(level, message, args, extra)
 
-    def info(self, message: str, *args: Any, extra: Mapping[str, Any] | None = None) -> None:
-        if self.level <= 20:
-            self._write("INFO", message, args, extra)
+    debug = functools.partialmethod(log, LEVELS["DEBUG"])
+    info = functools.partialmethod(log, LEVELS["INFO"])
+    warning = functools.partialmethod(log, LEVELS["WARNING"])
+    error = functools.partialmethod(log, LEVELS["ERROR"])
 
-    def warning(self, message: str, *args: Any, extra: Mapping[str, Any] | None = None) -> None:
-        if self.level <= 30:
-            self._write("WARNING", message, args, extra)
-
-    def error(self, message: str, *args: Any, extra: Mapping[str, Any] | None = None) -> None:
-        if self.level <= 40:
-            self._write("ERROR", message, args, extra)
-
-    def _write(self, level: str, message: str, args: tuple[Any, ...], extra: Mapping[str, Any] | None) -> None:
-        caller = sys._getframe(2)  # who called debug/info/warning/error
+    def _write(self, level: int, message: str, args: tuple[Any, ...], extra: Mapping[str, Any] | None) -> None:
+        caller = sys._getframe(2)  # who called log, or debug/info/warning/error (partials add no frame)
         line: dict[str, Any] = {
-            "level": level,
+            "level": LEVEL_NAMES[level],
             "location": f"{caller.f_code.co_name}:{caller.f_lineno}",
             "message": message % args if args else message,
             "timestamp": timestamp(time.time_ns()),

@@ -4,12 +4,13 @@ A provider is one database service of one cloud (TencentDB for MySQL is one, Pol
 (:class:`Cloud`) names the environment variables that configure every service of that cloud; the spec adds how
 its secrets look, its password rules, its error table, the engine its login probe defaults to, and how its API
 client is built (whose reset receipt says whether the reset completes at once or as a task to poll). The spec is
-cheap to import: the client (and httpx) is imported only by :attr:`ProviderSpec.build_client`, when a secret of the
+cheap to import: the client (and httpx) is imported only by :meth:`ProviderSpec.client`, when a secret of the
 provider is rotated.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -121,7 +122,9 @@ class ProviderSpec(NamedTuple):
     errors: ErrorTable
     engine: Literal["postgres", "mysql"]
     """The database engine its login probe uses when the secret names none."""
-    build_client: Callable[[ClientConfig], ProviderApi]
+    client_class: str
+    """``module:Class`` of its :class:`~crossrotate.ports.ProviderApi`, built from a ClientConfig and ``errors``;
+    imported when a secret of the provider first needs its API."""
     fields: Mapping[str, Field] = MappingProxyType({})
     """Keys of the secret that only this provider reads, with their form and default."""
     actions: tuple[str, ...] = ()
@@ -131,7 +134,9 @@ class ProviderSpec(NamedTuple):
         """The provider's client for ``config``'s account, its answers of any shape ending in classified errors."""
         from .providers.answers import CheckedApi
 
-        return CheckedApi(self.build_client(config), self.name)
+        module, _, name = self.client_class.partition(":")
+        build: Callable[[ClientConfig, ErrorTable], ProviderApi] = getattr(importlib.import_module(module), name)
+        return CheckedApi(build(config, self.errors), self.name)
 
     @property
     def role_arn(self) -> re.Pattern[str]:

@@ -9,16 +9,17 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from .. import metrics
 from ..errors import RotationError, caused_by, transport_error
-from ..ports import CredentialSource
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from ..errors import ErrorTable
+    from ..provider import ClientConfig
 
 # Keep the transport's DEBUG lines out of a DEBUG root logger: they are noise, and the least of them is a URL.
 for _name in ("httpx", "httpcore"):
@@ -100,12 +101,36 @@ def close_shared_client() -> None:
             _client = None
 
 
-def renewing(call: Callable[[], T], source: CredentialSource, expired_code: str) -> T:
-    """``call``, made once more with renewed credentials when the provider calls their token expired (keyless
-    credentials; an API key secret's cannot be renewed, so its error stands)."""
-    try:
-        return call()
-    except RotationError as error:
-        if error.code == expired_code and source.renew():
-            return call()
-        raise
+class SignedApi:
+    """Calls of one service of a cloud, at one version, for the account a ClientConfig names: what both clouds'
+    API clients share. A cloud's subclass makes one signed attempt and reads its answer (:meth:`attempt`); a call
+    whose temporary credentials the service calls expired (:attr:`expired_session`) is made once more with renewed
+    ones (keyless access; an API key secret's cannot be renewed, so its error stands)."""
+
+    expired_session: str = ""
+    """The cloud's code for an expired session token (its ``codes.EXPIRED_SESSION``)."""
+
+    def __init__(self, config: ClientConfig, default_endpoint: str, version: str, errors: ErrorTable) -> None:
+        self.http = config.http
+        self.account = config.account
+        self.url = (config.endpoint or default_endpoint) + "/"
+        self.host_header = host_header(self.url)
+        """The ``Host`` header httpx sends for ``url``, which the signatures cover."""
+        self.source = config.credentials
+        self.now = config.now
+        self.version = version
+        self.errors = errors
+
+    def call(self, action: str, params: Mapping[str, Any], sensitive: tuple[str, ...] = ()) -> dict[str, Any]:
+        """One API call; returns the answer's JSON or raises a classified RotationError."""
+        try:
+            return self.attempt(action, params, sensitive)
+        except RotationError as error:
+            if error.code == self.expired_session and self.source.renew():
+                return self.attempt(action, params, sensitive)
+            raise
+
+    def attempt(self, action: str, params: Mapping[str, Any], sensitive: tuple[str, ...]) -> dict[str, Any]:
+        """One signed request and its answer, whose provider message is redacted of ``sensitive`` values and the
+        credentials."""
+        raise NotImplementedError

@@ -16,7 +16,7 @@ import httpx
 from ...errors import ErrorTable, redact, transport_error
 from ...ports import AccountState
 from ...provider import ClientConfig
-from ..http import host_header, json_body, renewing, request_id_of, send
+from ..http import SignedApi, json_body, request_id_of, send
 from . import SIGNATURE_VARIABLE
 from .codes import EXPIRED_SESSION
 from .signer import canonical_query, new_nonce, v1_query, v3_headers
@@ -47,27 +47,16 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-class AlibabaRpcApi:
+class AlibabaRpcApi(SignedApi):
     """Calls of one product at one version, for the account ``config`` names."""
 
+    expired_session = EXPIRED_SESSION
+
     def __init__(self, config: ClientConfig, endpoint: str, version: str, errors: ErrorTable) -> None:
-        signature_version = config.settings.option(SIGNATURE_VARIABLE)
-        self.http = config.http
-        self.account = config.account
-        self.url = (config.endpoint or endpoint) + "/"
-        self.host_header = host_header(self.url)
-        """The ``Host`` header httpx sends for ``url``, which a V3 signature covers."""
-        self.source = config.credentials
-        self.now = config.now
-        self.v1 = signature_version == "v1"
-        self.version = version
-        self.errors = errors
+        super().__init__(config, endpoint, version, errors)
+        self.v1 = config.settings.option(SIGNATURE_VARIABLE) == "v1"
 
-    def call(self, action: str, params: Mapping[str, str], sensitive: tuple[str, ...] = ()) -> dict[str, Any]:
-        """One API call; returns the answer's JSON or raises a classified RotationError."""
-        return renewing(lambda: self._call_once(action, params, sensitive), self.source, EXPIRED_SESSION)
-
-    def _call_once(self, action: str, params: Mapping[str, str], sensitive: tuple[str, ...]) -> dict[str, Any]:
+    def attempt(self, action: str, params: Mapping[str, str], sensitive: tuple[str, ...]) -> dict[str, Any]:
         credentials = self.source.credentials()
         if self.v1:  # the signature is one more parameter of the query
             common = [("Action", action), ("Version", self.version), ("RegionId", self.account.region)]

@@ -15,7 +15,7 @@ import httpx
 from ...errors import ErrorTable, redact, transport_error
 from ...ports import AccountState
 from ...provider import ClientConfig
-from ..http import host_header, json_body, renewing, request_id_of, send
+from ..http import SignedApi, json_body, request_id_of, send
 from .codes import EXPIRED_SESSION
 from .signer import signed_headers
 
@@ -58,26 +58,17 @@ def response_of(response: httpx.Response, errors: ErrorTable, secrets: tuple[str
     return body
 
 
-class TencentApi:
-    """Calls of one service (``postgres``, ``cdb``) at one version, for the account ``config`` names."""
+class TencentApi(SignedApi):
+    """Calls of one service (``postgres``, ``cdb``) at one version, for the account ``config`` names; an answer is
+    its ``Response`` object."""
+
+    expired_session = EXPIRED_SESSION
 
     def __init__(self, config: ClientConfig, service: str, version: str, errors: ErrorTable) -> None:
-        self.http = config.http
-        self.account = config.account
-        self.url = (config.endpoint or default_endpoint(service, config.account.region)) + "/"
-        self.host_header = host_header(self.url)
-        """The ``Host`` header httpx sends for ``url``, which the signature covers."""
-        self.source = config.credentials
+        super().__init__(config, default_endpoint(service, config.account.region), version, errors)
         self.service = service
-        self.now = config.now
-        self.version = version
-        self.errors = errors
 
-    def call(self, action: str, params: Mapping[str, Any], sensitive: tuple[str, ...] = ()) -> dict[str, Any]:
-        """One API call; returns ``Response`` or raises a classified RotationError."""
-        return renewing(lambda: self._call_once(action, params, sensitive), self.source, EXPIRED_SESSION)
-
-    def _call_once(self, action: str, params: Mapping[str, Any], sensitive: tuple[str, ...]) -> dict[str, Any]:
+    def attempt(self, action: str, params: Mapping[str, Any], sensitive: tuple[str, ...]) -> dict[str, Any]:
         credentials = self.source.credentials()
         payload = json.dumps(params).encode()
         headers = {

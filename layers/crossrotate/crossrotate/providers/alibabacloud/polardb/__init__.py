@@ -17,8 +17,7 @@ import re
 
 from ....errors import FATAL, RETRYABLE, Entry
 from ....passwords import PasswordPolicy
-from ....ports import ProviderApi
-from ....provider import ClientConfig, ProviderSpec
+from ....provider import ProviderSpec
 from ..cloud import CLOUD
 from ..codes import error_table
 
@@ -51,12 +50,6 @@ DOCUMENTED_ELSEWHERE: dict[str, Entry] = {
 CODES: dict[str, Entry] = {**DOCUMENTED_ELSEWHERE, **MODIFY_ACCOUNT_PASSWORD}
 
 
-def build_client(config: ClientConfig) -> ProviderApi:
-    from .client import PolarDbApi
-
-    return PolarDbApi(config, SPEC.errors)
-
-
 SPEC = ProviderSpec(
     name=NAME,
     cloud=CLOUD,
@@ -67,6 +60,6 @@ SPEC = ProviderSpec(
     ),
     errors=error_table(NAME, CODES),
     engine="postgres",
-    build_client=build_client,
+    client_class=f"{__name__}.client:PolarDbApi",
     actions=("polardb:ModifyAccountPassword", "polardb:DescribeAccounts", "polardb:DescribeDBClusterAttribute"),
 )

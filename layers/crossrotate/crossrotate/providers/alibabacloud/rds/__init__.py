@@ -12,8 +12,7 @@ import re
 
 from ....errors import FATAL, RETRYABLE, Entry
 from ....passwords import PasswordPolicy
-from ....ports import ProviderApi
-from ....provider import ClientConfig, ProviderSpec
+from ....provider import ProviderSpec
 from ..cloud import CLOUD
 from ..codes import error_table
 
@@ -65,12 +64,6 @@ MESSAGES: dict[str, Entry] = {
 }
 
 
-def build_client(config: ClientConfig) -> ProviderApi:
-    from .client import AlibabaRdsApi
-
-    return AlibabaRdsApi(config, SPEC.errors)
-
-
 SPEC = ProviderSpec(
     name=NAME,
     cloud=CLOUD,
@@ -81,6 +74,6 @@ SPEC = ProviderSpec(
     ),
     errors=error_table(NAME, CODES, MESSAGES),
     engine="postgres",
-    build_client=build_client,
+    client_class=f"{__name__}.client:AlibabaRdsApi",
     actions=("rds:ResetAccountPassword", "rds:DescribeAccounts", "rds:DescribeDBInstanceAttribute"),
 )

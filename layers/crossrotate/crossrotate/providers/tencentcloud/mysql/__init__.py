@@ -16,8 +16,7 @@ import re
 
 from ....errors import FATAL, RETRYABLE, Entry
 from ....passwords import PasswordPolicy
-from ....ports import ProviderApi
-from ....provider import ClientConfig, ProviderSpec
+from ....provider import ProviderSpec
 from ....secret import Field
 from ..cloud import CLOUD
 from ..codes import error_table
@@ -130,12 +129,6 @@ CODES: dict[str, Entry] = {
 }
 
 
-def build_client(config: ClientConfig) -> ProviderApi:
-    from .client import TencentMysqlApi
-
-    return TencentMysqlApi(config, SPEC.errors)
-
-
 SPEC = ProviderSpec(
     name=NAME,
     cloud=CLOUD,
@@ -150,7 +143,7 @@ SPEC = ProviderSpec(
     ),
     errors=error_table(NAME, CODES),
     engine="mysql",
-    build_client=build_client,
+    client_class=f"{__name__}.client:TencentMysqlApi",
     fields={
         "account_host": Field(
             pattern=re.compile(r"^[A-Za-z0-9._%:/-]{1,255}$"), default="%", meaning="a MySQL account host (e.g. %)"

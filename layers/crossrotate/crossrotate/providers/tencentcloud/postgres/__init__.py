@@ -11,8 +11,7 @@ import re
 
 from ....errors import FATAL, RETRYABLE, Entry
 from ....passwords import PasswordPolicy
-from ....ports import ProviderApi
-from ....provider import ClientConfig, ProviderSpec
+from ....provider import ProviderSpec
 from ..cloud import CLOUD
 from ..codes import error_table
 
@@ -89,12 +88,6 @@ CODES: dict[str, Entry] = {
 }
 
 
-def build_client(config: ClientConfig) -> ProviderApi:
-    from .client import TencentPostgresApi
-
-    return TencentPostgresApi(config, SPEC.errors)
-
-
 SPEC = ProviderSpec(
     name=NAME,
     cloud=CLOUD,
@@ -111,6 +104,6 @@ SPEC = ProviderSpec(
     ),
     errors=error_table(NAME, CODES),
     engine="postgres",
-    build_client=build_client,
+    client_class=f"{__name__}.client:TencentPostgresApi",
     actions=("postgres:ResetAccountPassword", "postgres:DescribeAccounts", "postgres:DescribeAccountPrivileges"),
 )
