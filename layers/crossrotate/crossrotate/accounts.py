@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .dependencies import Dependencies
-from .errors import own
+from .errors import RotationError, own
 from .log import logger
 from .ports import DatabaseProbe, Login, ProviderApi, TaskState
 from .retry import Backoff, with_retries
@@ -32,26 +32,9 @@ def set_password(account: DatabaseSecret, deps: Dependencies) -> None:
     )
     logger.info("password reset", extra={"request_id": receipt.request_id})
     if receipt.poll is not None:
-        _wait_for_task(account, receipt.poll, deps)
+        late = f"the reset of {account.username} on {account.instance_id} is"
+        wait_for("reset task", receipt.poll, lambda status: own("ResetNotApplied", f"{late} {status}"), account, deps)
     wait_until_usable(account, provider, deps)
-
-
-def _wait_for_task(account: DatabaseSecret, poll: Callable[[], TaskState], deps: Dependencies) -> None:
-    """Poll the reset's task until it succeeded. A task that ended without success raises its classified failure
-    (a retryable one is retried by the next setSecret, with a new task and the same password); one still running
-    at the deadline is ResetNotApplied (retryable)."""
-    while True:
-        state = with_retries(
-            poll, clock=deps.clock, deadline=deps.deadline, what="reset task", provider=account.provider
-        )
-        if state.failure is not None:
-            raise state.failure
-        if state.done:
-            return
-        if deps.too_late_for(deps.settle_poll):
-            raise own("ResetNotApplied", f"the reset of {account.username} on {account.instance_id} is {state.status}")
-        logger.info("reset task still running", extra={"status": state.status})
-        deps.clock.sleep(deps.settle_poll)
 
 
 def wait_until_usable(account: DatabaseSecret, provider: ProviderApi, deps: Dependencies) -> None:
@@ -59,23 +42,39 @@ def wait_until_usable(account: DatabaseSecret, provider: ProviderApi, deps: Depe
     "resetting password" or "Unavailable") has applied the reset when it stops showing it. A missing or locked
     account is fatal; one still changing at the deadline, retryable. Done in setSecret, with the API key it
     already holds, rather than in testSecret: a fresh sandbox there would read the key again."""
-    while True:
-        state = with_retries(
-            provider.account_state,
-            clock=deps.clock,
-            deadline=deps.deadline,
-            what="account state",
-            provider=account.provider,
-        )
+    where = f"{account.username} on {account.instance_id}"
+
+    def read() -> TaskState:
+        state = provider.account_state()
+        failure = None
         if not state.exists:
-            raise own("AccountNotFound", f"{account.username} does not exist on {account.instance_id}")
-        if state.usable:
+            failure = own("AccountNotFound", f"{account.username} does not exist on {account.instance_id}")
+        elif not state.usable and not state.settling:
+            failure = own("AccountNotUsable", f"{where} is {state.status}")
+        return TaskState(done=state.usable, status=state.status, failure=failure)
+
+    wait_for("account state", read, lambda status: own("AccountNotReady", f"{where} is still {status}"), account, deps)
+
+
+def wait_for(
+    what: str,
+    read: Callable[[], TaskState],
+    late: Callable[[str], RotationError],
+    account: DatabaseSecret,
+    deps: Dependencies,
+) -> None:
+    """The one rule for waiting on a provider: read ``what`` (transient failures retried) until it is done. One
+    that ended without success raises its classified failure; one still in progress at the deadline raises
+    ``late(status)``, retryable, so nothing is promoted and a later step reads it again."""
+    while True:
+        state = with_retries(read, clock=deps.clock, deadline=deps.deadline, what=what, provider=account.provider)
+        if state.failure is not None:
+            raise state.failure
+        if state.done:
             return
-        if not state.settling:
-            raise own("AccountNotUsable", f"{account.username} on {account.instance_id} is {state.status}")
         if deps.too_late_for(deps.settle_poll):
-            raise own("AccountNotReady", f"{account.username} on {account.instance_id} is still {state.status}")
-        logger.info("account is still settling", extra={"status": state.status})
+            raise late(state.status)
+        logger.info("still in progress", extra={"waiting_for": what, "status": state.status})
         deps.clock.sleep(deps.settle_poll)
 
 
