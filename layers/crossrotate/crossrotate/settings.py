@@ -19,7 +19,6 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
-from .endpoints import checked_endpoint
 from .errors import RotationError, own
 from .events import SWEEP_ACTIONS
 
@@ -136,6 +135,8 @@ class CloudSettings:
 
     def endpoint(self, service: str) -> str | None:
         """``<CLOUD>_ENDPOINT_URL_<SERVICE>``, else ``<CLOUD>_ENDPOINT_URL``, checked; None for the default."""
+        from .endpoints import checked_endpoint  # with ipaddress and urllib: only when a provider is called
+
         for variable in (f"{self.cloud.endpoint_variable}_{service}", self.cloud.endpoint_variable):
             if variable in self._endpoints:
                 return checked_endpoint(self._endpoints[variable], variable)
