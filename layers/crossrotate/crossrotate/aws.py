@@ -152,6 +152,42 @@ def _classified(error: Exception, table: ErrorTable = SECRETS_MANAGER_ERRORS) ->
     return own("SecretsManagerClientError", f"boto3 could not make the call: {type(error).__name__}")
 
 
+def _text(value: object) -> str:
+    """A field the answer must give as a string; anything else is an answer of another shape."""
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _labels(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise TypeError("not a list of labels")
+    return tuple(_text(label) for label in value)
+
+
+def _metadata(response: Mapping[str, Any]) -> SecretMetadata:
+    """DescribeSecret's answer; one of another shape raises, for :func:`read_answer` to classify."""
+    function = response.get("RotationLambdaARN")
+    return SecretMetadata(
+        name=_text(response["Name"]),
+        rotation_enabled=bool(response.get("RotationEnabled")),
+        rotation_lambda_arn=None if function is None else _text(function),
+        versions={
+            _text(version): _labels(stages) for version, stages in response.get("VersionIdsToStages", {}).items()
+        },
+    )
+
+
+def _value(response: Mapping[str, Any]) -> SecretValue:
+    """GetSecretValue's answer, as :func:`_metadata`."""
+    secret_string = response.get("SecretString")
+    return SecretValue(
+        version_id=_text(response["VersionId"]),
+        secret_string=None if secret_string is None else _text(secret_string),
+        stages=_labels(response.get("VersionStages", [])),
+    )
+
+
 class SecretsManagerStore:
     """:class:`~crossrotate.ports.SecretStore` over boto3."""
 
@@ -159,20 +195,21 @@ class SecretsManagerStore:
         self.client = client or _client()
 
     def _call(self, operation: str, **kwargs: Any) -> Mapping[str, Any]:
-        try:
-            response: Mapping[str, Any] = getattr(self.client, operation)(**kwargs)
-            return response
-        except (ClientError, BotoCoreError, ResponseParserError) as error:
-            raise _classified(error) from None
+        """One call; botocore's own misreading of an odd answer (a JSON list where an object belongs) is a bad
+        response too."""
+
+        def call() -> Mapping[str, Any]:
+            try:
+                response: Mapping[str, Any] = getattr(self.client, operation)(**kwargs)
+                return response
+            except (ClientError, BotoCoreError, ResponseParserError) as error:
+                raise _classified(error) from None
+
+        return read_answer(PROVIDER, operation, call)
 
     def describe(self, secret_id: str) -> SecretMetadata:
         response = self._call("describe_secret", SecretId=secret_id)
-        return SecretMetadata(
-            name=response["Name"],
-            rotation_enabled=bool(response.get("RotationEnabled")),
-            rotation_lambda_arn=response.get("RotationLambdaARN"),
-            versions={version: tuple(stages) for version, stages in response.get("VersionIdsToStages", {}).items()},
-        )
+        return read_answer(PROVIDER, "describe secret", lambda: _metadata(response))
 
     def get_value(
         self, secret_id: str, *, stage: str | None = None, version_id: str | None = None
@@ -188,11 +225,7 @@ class SecretsManagerStore:
             if error.code == NOT_FOUND:
                 return None
             raise
-        return SecretValue(
-            version_id=response["VersionId"],
-            secret_string=response.get("SecretString"),
-            stages=tuple(response.get("VersionStages", ())),
-        )
+        return read_answer(PROVIDER, "secret value", lambda: _value(response))
 
     def put_pending(self, secret_id: str, token: str, secret_string: str, rotation_token: str | None) -> bool:
         kwargs = {
@@ -215,14 +248,16 @@ class SecretsManagerStore:
         self._call("rotate_secret", SecretId=secret_id, ClientRequestToken=token, RotateImmediately=True)
 
     def rotated_by(self, function_arn: str) -> list[RotatedSecret]:
-        wanted = unqualified(function_arn)
+        return read_answer(PROVIDER, "list secrets", lambda: self._rotated_by(unqualified(function_arn)))
+
+    def _rotated_by(self, wanted: str) -> list[RotatedSecret]:
         found = []
         try:
             for page in self.client.get_paginator("list_secrets").paginate():
                 found += [
-                    RotatedSecret(s["ARN"], bool(s.get("RotationEnabled")))
+                    RotatedSecret(_text(s["ARN"]), bool(s.get("RotationEnabled")))
                     for s in page["SecretList"]
-                    if unqualified(s.get("RotationLambdaARN", "")) == wanted
+                    if unqualified(_text(s.get("RotationLambdaARN", ""))) == wanted
                 ]
         except (ClientError, BotoCoreError, ResponseParserError) as error:
             raise _classified(error) from None
