@@ -199,7 +199,7 @@ def test_botocore_never_logs_a_secret_value_at_debug(
 # -- Secrets Manager: failures and odd answers -------------------------------------------------------------------
 
 
-def client_at(service: Literal["secretsmanager", "sts"], url: str, read_timeout: float = 5.0) -> Any:
+def client_at(service: Literal["secretsmanager", "sts", "sqs"], url: str, read_timeout: float = 5.0) -> Any:
     """A boto3 client for ``url`` that tries once, with the local principal's keys."""
     config = Config(connect_timeout=1, read_timeout=read_timeout, retries={"total_max_attempts": 1})
     return boto3.client(
@@ -285,7 +285,8 @@ READS: dict[str, Callable[[SecretsManagerStore, str], object]] = {
         b"<html><body>a captive portal</body></html>",
         b"[]",
         b'{"Name": 7, "VersionId": 7, "SecretList": 7}',
-        b'{"Name": "n", "VersionIdsToStages": {"v": [1]}, "VersionId": "v", "VersionStages": [null], "SecretList": [1]}',
+        b'{"Name": "n", "VersionIdsToStages": {"v": [1]}, "VersionId": "v", "VersionStages": [null], '
+        b'"SecretList": [1]}',
         b'{"Name": "n", "RotationLambdaARN": ["x"], "VersionId": "v", "SecretString": {"password": 1}}',
         b'{"SecretList": [{"ARN": null, "RotationLambdaARN": "arn:aws:lambda:us-east-1:123456789012:function:f"}]}',
         b'{"SecretList": [{"ARN": "a", "RotationLambdaARN": 5}]}',
@@ -545,6 +546,20 @@ def test_send_batch_puts_each_body_in_the_queue_once(sqs_endpoint: None) -> None
     bodies = [json.dumps({"secret_id": f"s-{number}"}) for number in range(10)]
     SqsSweepQueue(queues.url).send_batch(bodies)
     assert sorted(json.dumps(body) for body in queues.bodies()) == sorted(bodies)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[]", b'{"Failed": [1]}', b'{"Failed": [{"Id": "0", "SenderFault": true, "Code": {"x": 1}}], "Successful": 7}'],
+    ids=["list", "failed-not-entries", "odd-types"],
+)
+def test_an_sqs_answer_of_another_shape_is_a_retryable_bad_response(proxy: AnswerProxy, body: bytes) -> None:
+    proxy.garble = lambda _: (200, {"Content-Type": "application/x-amz-json-1.0"}, body)
+    with pytest.raises(RetryableRotationError) as raised:
+        SqsSweepQueue("https://sqs.us-east-1.amazonaws.com/123456789012/q", client_at("sqs", proxy.url)).send_batch(
+            ["{}"]
+        )
+    assert (raised.value.code, raised.value.provider) == ("Transport.BadResponse", "sqs")
 
 
 def test_a_queue_that_does_not_exist_is_a_classified_fatal_error(sqs_endpoint: None) -> None:

@@ -353,6 +353,9 @@ class SqsSweepQueue:
         self._sqs = _MadeOnce(lambda: boto3.client("sqs", config=_config(8, 3)), client)
 
     def send_batch(self, bodies: list[str]) -> None:
+        read_answer(SQS_PROVIDER, "send message batch", lambda: self._send_batch(bodies))
+
+    def _send_batch(self, bodies: list[str]) -> None:
         entries = [{"Id": str(number), "MessageBody": body} for number, body in enumerate(bodies)]
         for _ in range(ENTRY_ATTEMPTS):
             try:
