@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import boto3
+import botocore
 import botocore.loaders
 import botocore.session
 import jwt
@@ -25,7 +26,7 @@ from botocore.config import Config
 from botocore.stub import Stubber
 from conftest import unique
 
-from crossrotate.aws import SQS_ERRORS, SecretsManagerStore, SqsSweepQueue, WebIdentityTokens
+from crossrotate.aws import MINIMUM_BOTOCORE, SQS_ERRORS, SecretsManagerStore, SqsSweepQueue, WebIdentityTokens
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.ports import CURRENT, PENDING, PREVIOUS, RotatedSecret, SecretValue
 from localcloud.aws.secretsmanager import REGION, RecordingMotoServer
@@ -526,9 +527,12 @@ def test_a_botocore_without_get_web_identity_token_fails_before_any_call(
     older = boto3.session.Session(botocore_session=core, region_name=REGION).client(
         "sts", endpoint_url=aws_sts.url, aws_access_key_id=KEY_ID, aws_secret_access_key=KEY_SECRET
     )
+    assert not hasattr(older, "get_web_identity_token")
     with pytest.raises(FatalRotationError) as raised:
         WebIdentityTokens(client=older).web_identity_token("crossrotate", 300)
     assert raised.value.code == "FederationUnsupported"
+    assert MINIMUM_BOTOCORE in str(raised.value), "it names the version needed"
+    assert botocore.__version__ in str(raised.value), "and the one it found"
     assert aws_sts.calls == []
 
 
