@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .databases import AccountAdmin, account_admin
 
@@ -115,7 +115,61 @@ class KeyRing:
         return key_id, secret, token, expiry
 
 
-class EmulatorServer:
+class QuietHandler(BaseHTTPRequestHandler):
+    """How every server here answers: HTTP/1.1 kept alive, nothing logged (tests read the call log), and no wait
+    for Nagle's algorithm."""
+
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm the body waits for the client's
+    # delayed ACK of the headers (40 ms on Linux) on every kept-alive connection's later calls.
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def read_body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class LoopbackServer:
+    """An HTTP server of its own on a free loopback port, answering from a daemon thread until :meth:`stop`: each
+    emulator, and the proxy in front of one."""
+
+    _server: ThreadingHTTPServer | None = None
+    scheme = "http"
+
+    def serve(self, handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> str:
+        """Start answering with ``handler`` (over HTTPS with ``tls``); returns the base URL."""
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.scheme = "https" if tls else "http"
+        # A short poll interval: stop() returns within 50 ms rather than the default 500 ms.
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        return f"{self.scheme}://127.0.0.1:{self._server.server_port}"
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+class EmulatorServer(LoopbackServer):
     """Owns the server thread, the fault queue and the call log; subclasses implement :meth:`handle`."""
 
     def __init__(self) -> None:
@@ -124,7 +178,6 @@ class EmulatorServer:
         self.calls: list[Call] = []
         self.faults_taken: list[tuple[dict[str, Any], Fault]] = []
         """Each fault when it was taken, with the call's parameters: before a delay or a drop is answered."""
-        self._server: ThreadingHTTPServer | None = None
         self.databases: dict[tuple[str, str], AccountAdmin] = {}
         self.propagation_delay = 0.0
         """Seconds before an accepted reset reaches the real database (managed databases apply it late)."""
@@ -282,56 +335,26 @@ class EmulatorServer:
         """Serve on a free loopback port (HTTPS with ``tls``); returns the base URL."""
         emulator = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body go out in two writes: with Nagle's algorithm the body waits for the client's
-            # delayed ACK of the headers (40 ms on Linux) on every kept-alive connection's later calls.
-            disable_nagle_algorithm = True
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the call log
-                pass
-
+        class Handler(QuietHandler):
             def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
                 path, _, query = self.path.partition("?")
-                request = Request(
-                    self.command, path, query, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length)
-                )
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                request = Request(self.command, path, query, headers, self.read_body())
                 try:
                     response = emulator.handle(request)
                 except DropConnection:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
-                self.send_response(response.status)
-                for name, value in {**response.headers, "Content-Length": str(len(response.body))}.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(response.body)
+                self.reply(response.status, response.headers, response.body)
 
             do_GET = do_POST = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        if tls is not None:
-            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
-        self.scheme = "https" if tls else "http"
-        # A short poll interval: stop() returns within 50 ms rather than the default 500 ms.
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self.url
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the emulator is not started")
-        return f"{self.scheme}://127.0.0.1:{self._server.server_port}"
+        return self.serve(Handler, tls)
 
     def stop(self) -> None:
         self.settle()
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        super().stop()
 
     def apply_fault_before(self, fault: Fault | None, error_response: Any) -> Response | None:
         """The answer a fault gives before the action runs, or None to run it (maybe after a delay)."""
@@ -378,3 +401,89 @@ class SignedApiEmulator(EmulatorServer):
 
     def actions(self) -> dict[str, Callable[[Any], dict[str, Any]]]:
         raise NotImplementedError
+
+
+@dataclass
+class DatabaseAccount:
+    """An account of a managed database, as its emulator keeps it; a service adds what it lists of one."""
+
+    password: str
+    settling_reads: int = 0
+    """How many more account listings show it still changing (:attr:`DatabaseService.settle_reads`)."""
+
+
+AccountT = TypeVar("AccountT", bound=DatabaseAccount)
+
+
+@dataclass
+class DatabaseInstance(Generic[AccountT]):
+    """A managed database instance (a PolarDB cluster), as its emulator keeps it: its region and its accounts, by
+    name (by user and host on MySQL); a service adds what it lists of one."""
+
+    region: str
+    accounts: dict[Any, AccountT] = field(default_factory=dict)
+
+
+InstanceT = TypeVar("InstanceT", bound=DatabaseInstance[Any])
+
+
+class DatabaseService(SignedApiEmulator, Generic[InstanceT, AccountT]):
+    """A managed-database API: its instances by id, and the calls a test sets them up and reads them with, the
+    same on every cloud. A service names the classes its instances and accounts are, and its cloud's default
+    region."""
+
+    instance_type: type[InstanceT]
+    account_type: type[AccountT]
+    default_region = ""
+
+    def setup(self) -> None:
+        super().setup()
+        self.instances: dict[str, InstanceT] = {}
+        self.settle_reads = 0
+        """After a reset, how many account listings still show the account changing, on the services whose
+        listings show that (RDS, TencentDB for PostgreSQL)."""
+
+    def add_account(self, instance_id: str, name: Any, password: str, region: str = "") -> None:
+        """An account ``name`` with ``password``, on an instance made in ``region`` if there is none yet."""
+        with self.lock:
+            instance = self.instances.setdefault(instance_id, self.instance_type(region or self.default_region))
+            instance.accounts[name] = self.account_type(password)
+
+    def account(self, instance_id: str, name: Any) -> AccountT:
+        with self.lock:
+            instance: DatabaseInstance[AccountT] = self.instances[instance_id]
+            return instance.accounts[name]
+
+    def password_of(self, instance_id: str, name: Any) -> str:
+        return self.account(instance_id, name).password
+
+    def instance_of(self, instance_id: object, not_found: ProviderError) -> InstanceT:
+        """The instance a call names, or ``not_found`` for an id that names none (or is not a string)."""
+        instance = self.instances.get(instance_id) if isinstance(instance_id, str) else None
+        if instance is None:
+            raise not_found
+        return instance
+
+    def account_in(self, instance: DatabaseInstance[AccountT], name: Any, not_found: ProviderError) -> AccountT:
+        """The account a call names on ``instance``, or ``not_found``."""
+        account = instance.accounts.get(name)
+        if account is None:
+            raise not_found
+        return account
+
+    def change_password(self, instance_id: str, name: str, password: str) -> None:
+        """An accepted password change: the account's new password, listed as changing for :attr:`settle_reads`
+        listings, and on the real database behind it too (maybe late)."""
+        account = self.account(instance_id, name)
+        account.password = password
+        account.settling_reads = self.settle_reads
+        self.apply_to_database(instance_id, name, password)
+
+    def still_changing(self, instance_id: str, name: str) -> bool:
+        """Whether an account listing shows the account as still changing: for :attr:`settle_reads` listings
+        after a reset (this one counted), and until a late reset has reached its database."""
+        account = self.account(instance_id, name)
+        if account.settling_reads > 0 or self.applying(instance_id, name):
+            account.settling_reads = max(0, account.settling_reads - 1)
+            return True
+        return False

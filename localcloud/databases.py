@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import pg8000.native
@@ -47,17 +47,21 @@ def free_port() -> int:
         return port
 
 
+def login_of(dsn: str, default_user: str, default_port: int) -> dict[str, Any]:
+    """The user, password, host and port an admin DSN names, the engine's defaults for what it leaves out."""
+    parts = urlsplit(dsn)
+    return {
+        "user": unquote(parts.username or default_user),
+        "password": unquote(parts.password or ""),
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or default_port,
+    }
+
+
 class PostgresAdmin:
     def __init__(self, dsn: str) -> None:
-        parts = urlsplit(dsn)
-        self.options = {
-            "user": unquote(parts.username or ""),
-            "password": unquote(parts.password or ""),
-            "host": parts.hostname or "127.0.0.1",
-            "port": parts.port or 5432,
-            "database": parts.path.lstrip("/") or "postgres",
-            "ssl_context": False,
-        }
+        database = urlsplit(dsn).path.lstrip("/") or "postgres"
+        self.options = {**login_of(dsn, "", 5432), "database": database, "ssl_context": False}
 
     def _run(self, statement: str) -> None:
         connection = pg8000.native.Connection(**self.options)
@@ -82,17 +86,10 @@ class PostgresAdmin:
 
 class MariaDbAdmin:
     def __init__(self, dsn: str) -> None:
-        parts = urlsplit(dsn)
-        self.options = {
-            "user": unquote(parts.username or "root"),
-            "password": unquote(parts.password or ""),
-            "host": parts.hostname or "127.0.0.1",
-            "port": parts.port or 3306,
-            "ssl_disabled": True,
-        }
+        self.options = {**login_of(dsn, "root", 3306), "ssl_disabled": True}
 
     def _run(self, statement: str, *args: str) -> None:
-        connection = pymysql.connect(**self.options)  # type: ignore[call-overload]
+        connection = pymysql.connect(**self.options)
         try:
             with connection.cursor() as cursor:
                 cursor.execute(statement, args)
@@ -133,16 +130,27 @@ CLEARTEXT_GROUP = "cleartext"
 """PostgreSQL accounts in this role are asked for their password in clear text (pg_hba ``password``)."""
 
 
-class PostgresServer:
+class ThrowawayServer:
+    """What each test database server has of its own: a temporary directory (removed by :meth:`stop`), a free
+    loopback port, an admin password, and TLS from the test CA unless ``tls`` is False."""
+
+    def __init__(self, ca: trustme.CA, tls: bool, directory_prefix: str) -> None:
+        self.ca = ca
+        self.tls = tls
+        self.root = Path(tempfile.mkdtemp(prefix=directory_prefix))
+        self.port = free_port()
+        self.admin_password = "admin-" + os.urandom(8).hex()
+
+    def stop(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class PostgresServer(ThrowawayServer):
     """A PostgreSQL cluster of its own: initdb, TLS on (unless ``tls`` is False), scram-sha-256 on loopback, but the
     ``password`` method (clear text) for members of :data:`CLEARTEXT_GROUP`."""
 
     def __init__(self, ca: trustme.CA, tls: bool = True) -> None:
-        self.ca = ca
-        self.tls = tls
-        self.root = Path(tempfile.mkdtemp(prefix="crossrotate-pg-"))
-        self.port = free_port()
-        self.admin_password = "admin-" + os.urandom(8).hex()
+        super().__init__(ca, tls, "crossrotate-pg-")
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
         if not found:
             raise DatabaseMissing("PostgreSQL server binaries not found: `make databases` installs them")
@@ -184,18 +192,14 @@ class PostgresServer:
 
     def stop(self) -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop")
-        shutil.rmtree(self.root, ignore_errors=True)
+        super().stop()
 
 
-class MariaDbServer:
+class MariaDbServer(ThrowawayServer):
     """A MariaDB server of its own: mariadb-install-db, TLS on (unless ``tls`` is False), listening on loopback."""
 
     def __init__(self, ca: trustme.CA, tls: bool = True) -> None:
-        self.ca = ca
-        self.tls = tls
-        self.root = Path(tempfile.mkdtemp(prefix="crossrotate-maria-"))
-        self.port = free_port()
-        self.admin_password = "admin-" + os.urandom(8).hex()
+        super().__init__(ca, tls, "crossrotate-maria-")
         self.daemon = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
         if not Path(self.daemon).exists():
             raise DatabaseMissing("MariaDB server not found: `make databases` installs it")
@@ -244,7 +248,7 @@ class MariaDbServer:
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=30)
-        shutil.rmtree(self.root, ignore_errors=True)
+        super().stop()
 
 
 def logs_in(engine: str, port: int, username: str, password: str, tls: bool = False) -> bool:

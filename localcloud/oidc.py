@@ -1,16 +1,19 @@
 """What the keyless-federation stand-ins share: verifying a web identity token as the providers' STS do (signature
-with PyJWT, ``iss``, ``aud``, ``exp``), the call log's parameters without the token, and ISO timestamps.
+with PyJWT, ``iss``, ``aud``, ``exp``), a role's trust in an identity provider's tokens, the call log's parameters
+without the token, and ISO timestamps.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import jwt
 
-from .base import EmulatorServer, Fault
+from .base import EmulatorServer, Fault, KeyRing
 
 ISO_SECONDS = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -108,3 +111,51 @@ def verify_web_identity_token(
 def without(params: dict[str, Any], secret: str) -> dict[str, Any]:
     """The parameters as the call log keeps them: without the JWT, a credential."""
     return {name: value for name, value in params.items() if name != secret}
+
+
+# -- the clouds' STS: identity providers, and roles that trust their tokens ------------------------------------
+
+
+@dataclass
+class OidcProvider:
+    """An OIDC identity provider a cloud's IAM knows: its issuer, and the client ids (audiences) it accepts."""
+
+    issuer: str
+    client_ids: list[str]
+
+
+@dataclass
+class RoleTrust:
+    """A role's trust policy: tokens of identity provider ``provider`` with this ``oidc:sub`` (and ``oidc:aud``,
+    when given) may assume it."""
+
+    provider: str
+    subject: str
+    audience: str | None
+
+    def allows(self, provider: str, claims: dict[str, Any]) -> bool:
+        return (
+            self.provider == provider
+            and claims.get("sub") == self.subject
+            and (self.audience is None or self.audience in audiences_of(claims))
+        )
+
+
+ProviderT = TypeVar("ProviderT", bound=OidcProvider)
+RoleT = TypeVar("RoleT", bound=RoleTrust)
+
+
+class WebIdentityStsEmulator(EmulatorServer, Generic[ProviderT, RoleT]):
+    """A cloud's STS exchanging a web identity token for temporary keys: the identity providers and the roles it
+    knows, by name, and the :class:`~localcloud.base.KeyRing` the cloud's gateways accept its keys from."""
+
+    def __init__(self, ring: KeyRing, now: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.ring = ring
+        self.now = now
+        self.providers: dict[str, ProviderT] = {}
+        self.roles: dict[str, RoleT] = {}
+
+    def provider_and_role(self, provider_name: str, role_arn: str) -> tuple[ProviderT | None, RoleT | None]:
+        with self.lock:
+            return self.providers.get(provider_name), self.roles.get(role_arn)

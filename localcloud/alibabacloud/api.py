@@ -11,11 +11,12 @@ import base64
 import hashlib
 import hmac
 import re
+import string
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ..base import ProviderError, Request, Response, SignedApiEmulator
+from ..base import EmulatorServer, ProviderError, Request, Response, SignedApiEmulator
 
 AUTHORIZATION = re.compile(
     r"^ACS3-HMAC-SHA256 Credential=(?P<id>[^,]+),"
@@ -37,6 +38,22 @@ def _pairs(raw: str) -> list[tuple[str, str]]:
     return [(unquote(k), unquote(v)) for k, _, v in (p.partition("=") for p in raw.split("&") if p)]
 
 
+def mandatory(params: dict[str, str], *names: str) -> None:
+    """Alibaba's answer to a call that leaves out a parameter it needs (or sends it empty)."""
+    for name in names:
+        if not params.get(name):
+            raise ProviderError("MissingParameter", f"{name} is mandatory for this action.", 400)
+
+
+def follows_password_rules(password: str) -> bool:
+    """The password rules RDS and PolarDB document alike: 8 to 32 characters, each a letter, a digit or one of
+    :data:`SYMBOLS`, from at least three of those four groups (lower case, upper case, digits, symbols)."""
+    groups = (string.ascii_lowercase, string.ascii_uppercase, string.digits, SYMBOLS)
+    allowed = all(any(c in group for group in groups) for c in password)
+    present = sum(any(c in group for c in password) for group in groups)
+    return 8 <= len(password) <= 32 and allowed and present >= 3
+
+
 def grants_by_database(privileges: dict[str, list[str]]) -> dict[str, list[str]]:
     """``database <name>`` keys -> {name: privileges}; any other key is not something these products grant."""
     databases = {}
@@ -48,11 +65,32 @@ def grants_by_database(privileges: dict[str, list[str]]) -> dict[str, list[str]]
     return databases
 
 
-class AlibabaRpcEmulator(SignedApiEmulator):
+class AlibabaEndpoint(EmulatorServer):
+    """What every Alibaba Cloud OpenAPI endpoint answers in, signed or anonymous (its STS): the result with a
+    ``RequestId``, and errors as ``{"RequestId", "HostId", "Code", "Message", "Recommend"}`` with the documented
+    HTTP status (400 for an error that names none)."""
+
+    product = ""
+
+    def success(self, result: dict[str, Any]) -> Response:
+        return self.json_response({**result, "RequestId": self.request_id()})
+
+    def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
+        status = error.status if error.status != 200 else 400
+        document = {
+            "RequestId": self.request_id(),
+            "HostId": f"{self.product}.aliyuncs.com",
+            "Code": error.code,
+            "Message": error.message,
+            "Recommend": "https://api.aliyun.com/troubleshoot?q=" + error.code,
+        }
+        return self.json_response(document, status, headers)
+
+
+class AlibabaRpcEmulator(AlibabaEndpoint, SignedApiEmulator):
     """One RPC product at one version: V3 and v1 authentication, nonces and the envelope; subclasses add the
     actions."""
 
-    product = ""
     version = ""
 
     def setup(self) -> None:
@@ -77,20 +115,6 @@ class AlibabaRpcEmulator(SignedApiEmulator):
         if handler is None:
             raise ProviderError("InvalidAction.NotFound", f"Specified api {action} is not found", 404)
         return handler(params)
-
-    def success(self, result: dict[str, Any]) -> Response:
-        return self.json_response({**result, "RequestId": self.request_id()})
-
-    def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
-        status = error.status if error.status != 200 else 400
-        document = {
-            "RequestId": self.request_id(),
-            "HostId": f"{self.product}.aliyuncs.com",
-            "Code": error.code,
-            "Message": error.message,
-            "Recommend": "https://api.aliyun.com/troubleshoot",
-        }
-        return self.json_response(document, status, headers)
 
     def _check_time_and_nonce(self, stamp: str, nonce: str | None) -> None:
         try:

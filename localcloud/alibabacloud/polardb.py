@@ -5,18 +5,16 @@ documented password rules, grants per database listed in ``DescribeAccounts``.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import ProviderError
-from .api import SYMBOLS, AlibabaRpcEmulator, grants_by_database
+from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, ProviderError
+from .api import AlibabaRpcEmulator, follows_password_rules, grants_by_database, mandatory
 
 
 @dataclass
-class PolarAccount:
-    password: str
+class PolarAccount(DatabaseAccount):
     status: str = "Available"
     lock_state: str = "UnLock"
     account_type: str = "Normal"
@@ -25,33 +23,27 @@ class PolarAccount:
 
 
 @dataclass
-class PolarCluster:
-    region: str
+class PolarCluster(DatabaseInstance[PolarAccount]):
     status: str = "Running"
     lock_mode: str = "Unlock"
     db_type: str = "MySQL"
-    accounts: dict[str, PolarAccount] = field(default_factory=dict)
 
 
-class PolarDbEmulator(AlibabaRpcEmulator):
+class PolarDbEmulator(AlibabaRpcEmulator, DatabaseService[PolarCluster, PolarAccount]):
     """PolarDB clusters: ``ModifyAccountPassword``, ``DescribeAccounts`` (a plain list) and
     ``DescribeDBClusterAttribute``, with the password rules of the ModifyAccountPassword page. An account has no
     status for a password being changed, so a late change is visible only to a login."""
 
     product = "polardb"
     version = "2017-08-01"
+    instance_type = PolarCluster
+    account_type = PolarAccount
+    default_region = "cn-hangzhou"
 
-    def setup(self) -> None:
-        super().setup()
-        self.clusters: dict[str, PolarCluster] = {}
-
-    def add_account(self, instance_id: str, name: str, password: str, region: str = "cn-hangzhou") -> None:
-        with self.lock:
-            self.clusters.setdefault(instance_id, PolarCluster(region)).accounts[name] = PolarAccount(password)
-
-    def password_of(self, instance_id: str, name: str) -> str:
-        with self.lock:
-            return self.clusters[instance_id].accounts[name].password
+    @property
+    def clusters(self) -> dict[str, PolarCluster]:
+        """The instances by the name PolarDB gives them."""
+        return self.instances
 
     def grant(self, instance_id: str, username: str, privileges: dict[str, list[str]]) -> None:
         """What the account may do per database: ``{"database app": ["ReadWrite"]}``, one AccountPrivilege each
@@ -60,7 +52,7 @@ class PolarDbEmulator(AlibabaRpcEmulator):
         if any(len(names) != 1 for names in databases.values()):
             raise ValueError("PolarDB lists one AccountPrivilege per database")
         with self.lock:
-            self.clusters[instance_id].accounts[username].privileges = {db: n[0] for db, n in databases.items()}
+            self.account(instance_id, username).privileges = {db: n[0] for db, n in databases.items()}
 
     def actions(self) -> dict[str, Callable[[dict[str, str]], dict[str, Any]]]:
         return {
@@ -70,15 +62,11 @@ class PolarDbEmulator(AlibabaRpcEmulator):
         }
 
     def _cluster(self, params: dict[str, str]) -> PolarCluster:
-        cluster_id = params.get("DBClusterId")
-        if not cluster_id:
-            raise ProviderError("MissingParameter", "DBClusterId is mandatory for this action.", 400)
-        if not re.fullmatch(r"pc-[a-z0-9]+", cluster_id):
+        mandatory(params, "DBClusterId")
+        if not re.fullmatch(r"pc-[a-z0-9]+", params["DBClusterId"]):
             raise ProviderError("InvalidDBClusterId.Malformed", "The specified DBClusterId is not valid.", 404)
-        cluster = self.clusters.get(cluster_id)
-        if cluster is None:
-            raise ProviderError("InvalidDBClusterId.NotFound", "The DBInstanceId provided does not exist.", 404)
-        return cluster
+        not_found = ProviderError("InvalidDBClusterId.NotFound", "The DBInstanceId provided does not exist.", 404)
+        return self.instance_of(params["DBClusterId"], not_found)
 
     def modify_account_password(self, params: dict[str, str]) -> dict[str, Any]:
         with self.lock:
@@ -88,16 +76,11 @@ class PolarDbEmulator(AlibabaRpcEmulator):
                 raise ProviderError("MissingParameter", "AccountName and NewAccountPassword are mandatory.", 400)
             if cluster.status != "Running":
                 raise ProviderError("OperationDenied.DBClusterStatus", "The cluster's status does not allow it.", 403)
-            account = cluster.accounts.get(name)
-            if account is None:
-                raise ProviderError("InvalidAccountName.NotFound", "The specified account does not exist.", 404)
-            classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits, SYMBOLS)
-            allowed = all(any(c in group for group in classes) for c in password)
-            present = sum(any(c in group for c in password) for group in classes)
-            if not 8 <= len(password) <= 32 or not allowed or present < 3:
+            no_account = ProviderError("InvalidAccountName.NotFound", "The specified account does not exist.", 404)
+            self.account_in(cluster, name, no_account)
+            if not follows_password_rules(password):
                 raise ProviderError("InvalidAccountPassword.Malformed", "The specified password is not valid.", 400)
-            account.password = password
-            self.apply_to_database(params["DBClusterId"], name, password)
+            self.change_password(params["DBClusterId"], name, password)
             return {}
 
     def describe_accounts(self, params: dict[str, str]) -> dict[str, Any]:

@@ -18,23 +18,24 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ..base import EmulatorServer, KeyRing, ProviderError, Request, Response
-from ..oidc import TokenRejected, audiences_of, iso, verify_web_identity_token, without
+from ..base import KeyRing, ProviderError, Request, Response
+from ..oidc import (
+    OidcProvider,
+    RoleTrust,
+    TokenRejected,
+    WebIdentityStsEmulator,
+    audiences_of,
+    iso,
+    verify_web_identity_token,
+    without,
+)
+from .api import AlibabaEndpoint, mandatory
 
 # -- Alibaba Cloud STS -------------------------------------------------------------------------------------------
 
 
 @dataclass
-class AlibabaOidcProvider:
-    issuer_url: str
-    client_ids: list[str]
-
-
-@dataclass
-class AlibabaRole:
-    provider_arn: str
-    subject: str
-    audience: str | None
+class AlibabaRole(RoleTrust):
     max_session: int
     role_id: str
 
@@ -50,7 +51,7 @@ ALIBABA_CODES = {
 }
 
 
-class AlibabaStsEmulator(EmulatorServer):
+class AlibabaStsEmulator(AlibabaEndpoint, WebIdentityStsEmulator[OidcProvider, AlibabaRole]):
     """Alibaba Cloud STS ``AssumeRoleWithOIDC`` (2015-04-01), anonymous RPC: GET or POST ``/`` with the parameters
     in the query string and/or a form body, as ``alibabacloud_credentials``' OIDC provider sends them.
 
@@ -62,15 +63,12 @@ class AlibabaStsEmulator(EmulatorServer):
     (``STS.…``) enter ``ring`` with their expiry.
     """
 
+    product = "sts"
     action = "AssumeRoleWithOIDC"
     version = "2015-04-01"
 
     def __init__(self, ring: KeyRing, now: Callable[[], float] = time.time) -> None:
-        super().__init__()
-        self.ring = ring
-        self.now = now
-        self.providers: dict[str, AlibabaOidcProvider] = {}
-        self.roles: dict[str, AlibabaRole] = {}
+        super().__init__(ring, now)
         self.fetch_timeout = 2.0
         """Seconds to wait for the issuer's discovery document and keys."""
         self.key_cache_seconds = 0.0
@@ -80,7 +78,7 @@ class AlibabaStsEmulator(EmulatorServer):
     def add_oidc_provider(self, arn: str, issuer_url: str, client_ids: list[str]) -> None:
         """RAM's ``CreateOIDCProvider``: ``arn`` is ``acs:ram::<uid>:oidc-provider/<name>``."""
         with self.lock:
-            self.providers[arn] = AlibabaOidcProvider(issuer_url, list(client_ids))
+            self.providers[arn] = OidcProvider(issuer_url, list(client_ids))
 
     def add_role(
         self, role_arn: str, provider_arn: str, subject: str, audience: str | None = None, max_session: int = 3600
@@ -107,21 +105,7 @@ class AlibabaStsEmulator(EmulatorServer):
                 raise ProviderError("InvalidVersion", "Specified parameter Version is not valid.", 400)
         except ProviderError as error:
             return self.refuse(action, logged, error)
-        return self.answer(action, logged, lambda: self.assume_role_with_oidc(params), self._answer)
-
-    def _answer(self, result: dict[str, Any]) -> Response:
-        return self.json_response({"RequestId": self.request_id(), **result})
-
-    def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
-        status = error.status if error.status != 200 else 400
-        document = {
-            "RequestId": self.request_id(),
-            "HostId": "sts.aliyuncs.com",
-            "Code": error.code,
-            "Message": error.message,
-            "Recommend": "https://api.aliyun.com/troubleshoot?q=" + error.code,
-        }
-        return self.json_response(document, status, headers)
+        return self.answer(action, logged, lambda: self.assume_role_with_oidc(params), self.success)
 
     def _cached_keys(self, issuer_url: str) -> dict[str, Any]:
         with self.lock:
@@ -157,9 +141,7 @@ class AlibabaStsEmulator(EmulatorServer):
 
     # -- the action --------------------------------------------------------------------------------------
     def assume_role_with_oidc(self, params: dict[str, str]) -> dict[str, Any]:
-        for name in ("RoleArn", "OIDCProviderArn", "OIDCToken"):
-            if not params.get(name):
-                raise ProviderError("MissingParameter", f"{name} is mandatory for this action.", 400)
+        mandatory(params, "RoleArn", "OIDCProviderArn", "OIDCToken")
         session_name = params.get("RoleSessionName") or f"oidc-{uuid.uuid4().hex[:12]}"
         if not SESSION_NAME.match(session_name):
             raise ProviderError(
@@ -171,9 +153,7 @@ class AlibabaStsEmulator(EmulatorServer):
             duration = 0
         if duration < 900:
             raise ProviderError("InvalidParameter.DurationSeconds", "The DurationSeconds is invalid.", 400)
-        with self.lock:
-            provider = self.providers.get(params["OIDCProviderArn"])
-            role = self.roles.get(params["RoleArn"])
+        provider, role = self.provider_and_role(params["OIDCProviderArn"], params["RoleArn"])
         if provider is None:
             raise ProviderError("AuthenticationFail.NoPermission", "No such OIDC Provider registered.", 403)
         if role is None:
@@ -188,20 +168,14 @@ class AlibabaStsEmulator(EmulatorServer):
         try:
             claims = verify_web_identity_token(
                 params["OIDCToken"],
-                provider.issuer_url,
+                provider.issuer,
                 provider.client_ids,
-                lambda: self._cached_keys(provider.issuer_url),
+                lambda: self._cached_keys(provider.issuer),
                 now,
             )
         except TokenRejected as rejected:
             raise ProviderError(ALIBABA_CODES[rejected.reason], rejected.detail, 400) from None
-        audiences = audiences_of(claims)
-        trusted = (
-            role.provider_arn == params["OIDCProviderArn"]
-            and claims.get("sub") == role.subject
-            and (role.audience is None or role.audience in audiences)
-        )
-        if not trusted:
+        if not role.allows(params["OIDCProviderArn"], claims):
             raise ProviderError(
                 "AuthenticationFail.NoPermission",
                 "You are not authorized to do this action. The role's trust policy does not allow this token.",
@@ -224,7 +198,7 @@ class AlibabaStsEmulator(EmulatorServer):
             "OIDCTokenInfo": {
                 "Subject": claims["sub"],
                 "Issuer": claims["iss"],
-                "ClientIds": ",".join(audiences),
+                "ClientIds": ",".join(audiences_of(claims)),
                 "ExpirationTime": iso(claims["exp"]),
                 "IssuanceTime": iso(claims["iat"]),
                 "VerificationInfo": "Success",

@@ -22,17 +22,58 @@ AUTHORIZATION = re.compile(
 SKEW_S = 300
 
 
-def error_envelope(server: EmulatorServer, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
-    """API 3.0's error answer, which every Tencent Cloud service (its STS included) gives."""
-    envelope = {"Response": {"Error": {"Code": error.code, "Message": error.message}, "RequestId": server.request_id()}}
-    return server.json_response(envelope, error.status, headers)
+def required(params: dict[str, Any], *names: str, code: str = "MissingParameter") -> None:
+    """A call that leaves out a string parameter it needs (or sends another type) is refused: ``code``, with a
+    message naming them (``UserName and Password are required``)."""
+    if not all(isinstance(params.get(name), str) for name in names):
+        raise ProviderError(code, f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} required")
 
 
-class TencentApiEmulator(SignedApiEmulator):
+def page(params: dict[str, Any], default_limit: int) -> slice:
+    """The part of a listing a Describe call asks for: ``Limit`` items (1 to 100) from ``Offset``."""
+    limit, offset = int(params.get("Limit", default_limit)), int(params.get("Offset", 0))
+    if not 1 <= limit <= 100 or offset < 0:
+        raise ProviderError("InvalidParameterValue.InvalidParameterValueError", "Limit or Offset out of range")
+    return slice(offset, offset + limit)
+
+
+class TencentEndpoint(EmulatorServer):
+    """What every Tencent Cloud API 3.0 endpoint shares, signed or anonymous (its STS): a JSON object for a body,
+    the version and region headers, and the documented envelope (HTTP 200 with ``Response.Error``)."""
+
+    version = ""
+
+    def success(self, result: dict[str, Any]) -> Response:
+        return self.json_response({"Response": {**result, "RequestId": self.request_id()}})
+
+    def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
+        envelope = {
+            "Response": {"Error": {"Code": error.code, "Message": error.message}, "RequestId": self.request_id()}
+        }
+        return self.json_response(envelope, error.status, headers)
+
+    @staticmethod
+    def params_of(request: Request) -> dict[str, Any]:
+        """The action's parameters: the body, a JSON object."""
+        try:
+            params = json.loads(request.body or b"{}")
+        except ValueError:
+            params = None
+        if not isinstance(params, dict):
+            raise ProviderError("InvalidRequest", "the body is not a JSON object")
+        return params
+
+    def check_version_and_region(self, request: Request) -> None:
+        if request.headers.get("x-tc-version") != self.version:
+            raise ProviderError("NoSuchVersion", "version not found")
+        if not request.headers.get("x-tc-region"):
+            raise ProviderError("MissingParameter", "The request is missing a required parameter `Region`.")
+
+
+class TencentApiEmulator(TencentEndpoint, SignedApiEmulator):
     """One API 3.0 service at one version: TC3 authentication and the envelope; subclasses add the actions."""
 
     service = ""
-    version = ""
 
     # -- the wire --------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -41,11 +82,9 @@ class TencentApiEmulator(SignedApiEmulator):
         except ProviderError as error:
             return self.refuse(request.headers.get("x-tc-action", "?"), {}, error)
         try:
-            params = json.loads(request.body or b"{}")
-            if not isinstance(params, dict):
-                raise ValueError
-        except ValueError:
-            return self.refuse(action, {}, ProviderError("InvalidRequest", "the body is not a JSON object"))
+            params = self.params_of(request)
+        except ProviderError as error:
+            return self.refuse(action, {}, error)
         return self.answer(action, params, lambda: self.dispatch(action, params), self.success)
 
     def dispatch(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -53,12 +92,6 @@ class TencentApiEmulator(SignedApiEmulator):
         if handler is None:
             raise ProviderError("InvalidAction", f"{action} is not an action of {self.service}")
         return handler(params)
-
-    def success(self, result: dict[str, Any]) -> Response:
-        return self.json_response({"Response": {**result, "RequestId": self.request_id()}})
-
-    def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
-        return error_envelope(self, error, headers)
 
     def authenticate(self, request: Request) -> str:
         """The action, once the request's signature, timestamp and token check out."""
@@ -105,8 +138,5 @@ class TencentApiEmulator(SignedApiEmulator):
         expiry = self.expiries.get(match["id"])
         if expiry is not None and self.now() >= expiry:
             raise ProviderError("AuthFailure.TokenFailure", "the token has expired")
-        if request.headers.get("x-tc-version") != self.version:
-            raise ProviderError("NoSuchVersion", "version not found")
-        if not request.headers.get("x-tc-region"):
-            raise ProviderError("MissingParameter", "The request is missing a required parameter `Region`.")
+        self.check_version_and_region(request)
         return request.headers.get("x-tc-action", "")

@@ -11,16 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import Fault, ProviderError
-from .api import TencentApiEmulator
+from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, Fault, ProviderError
+from .api import TencentApiEmulator, page, required
 
 CDB_SYMBOLS = "_+-&=!@#$%^*()"
 TASK_FINAL = ("SUCCESS", "FAILED", "KILLED", "REMOVED")
 
 
 @dataclass
-class MysqlAccount:
-    password: str
+class MysqlAccount(DatabaseAccount):
     open_cam: bool = False
     """CAM authentication is on (``OpenCam``)."""
     privileges: dict[str, list[str]] = field(default_factory=dict)
@@ -47,20 +46,21 @@ class Task:
 
 
 @dataclass
-class MysqlInstance:
-    region: str
-    accounts: dict[tuple[str, str], MysqlAccount] = field(default_factory=dict)
+class MysqlInstance(DatabaseInstance[MysqlAccount]):
+    """Its accounts are keyed by user and host."""
 
 
-class TencentMysqlEmulator(TencentApiEmulator):
+class TencentMysqlEmulator(TencentApiEmulator, DatabaseService[MysqlInstance, MysqlAccount]):
     """TencentDB for MySQL: ``ModifyAccountPassword`` starts a task; the password changes when it succeeds."""
 
     service = "cdb"
     version = "2017-03-20"
+    instance_type = MysqlInstance
+    account_type = MysqlAccount
+    default_region = "ap-guangzhou"
 
     def setup(self) -> None:
         super().setup()
-        self.instances: dict[str, MysqlInstance] = {}
         self.tasks: dict[str, Task] = {}
         self.task_polls = 1
         """DescribeAsyncRequestInfo reads of a task that still find it RUNNING."""
@@ -73,21 +73,15 @@ class TencentMysqlEmulator(TencentApiEmulator):
         at its next read: tests of two concurrent copies then depend on the order of events, not on how fast the
         machine runs the first copy's polls while the second one backs off."""
 
-    def add_account(
-        self, instance_id: str, username: str, password: str, region: str = "ap-guangzhou", host: str = "%"
-    ) -> None:
-        with self.lock:
-            self.instances.setdefault(instance_id, MysqlInstance(region)).accounts[(username, host)] = MysqlAccount(
-                password
-            )
+    def add_account(self, instance_id: str, username: str, password: str, region: str = "", host: str = "%") -> None:
+        super().add_account(instance_id, (username, host), password, region)
 
     def password_of(self, instance_id: str, username: str, host: str = "%") -> str:
-        with self.lock:
-            return self.instances[instance_id].accounts[(username, host)].password
+        return super().password_of(instance_id, (username, host))
 
     def use_cam_authentication(self, instance_id: str, username: str, host: str = "%") -> None:
         with self.lock:
-            self.instances[instance_id].accounts[(username, host)].open_cam = True
+            self.account(instance_id, (username, host)).open_cam = True
 
     def grant(self, instance_id: str, username: str, privileges: dict[str, list[str]], host: str = "%") -> None:
         """What ``username@host`` may do: ``global``, ``database <db>``, ``table <db>.<table>``, ``column
@@ -97,7 +91,7 @@ class TencentMysqlEmulator(TencentApiEmulator):
             if key != "global" and (kind not in MYSQL_SCOPES or len(name.split(".")) != len(MYSQL_SCOPES[kind][1])):
                 raise ValueError(f"not a cdb object key: {key!r}")
         with self.lock:
-            account = self.instances[instance_id].accounts[(username, host)]
+            account = self.account(instance_id, (username, host))
             account.privileges = {key: list(names) for key, names in privileges.items()}
 
     def traced(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -121,13 +115,13 @@ class TencentMysqlEmulator(TencentApiEmulator):
         }
 
     def _instance(self, params: dict[str, Any]) -> MysqlInstance:
-        instance_id = params.get("InstanceId")
-        if not isinstance(instance_id, str):
-            raise ProviderError("MissingParameter", "InstanceId is required")
-        instance = self.instances.get(instance_id)
-        if instance is None:
-            raise ProviderError("ResourceNotFound.CdbInstanceNotFoundError", "The instance was not found.")
-        return instance
+        required(params, "InstanceId")
+        not_found = ProviderError("ResourceNotFound.CdbInstanceNotFoundError", "The instance was not found.")
+        return self.instance_of(params["InstanceId"], not_found)
+
+    def _account(self, instance: MysqlInstance, user: str, host: str) -> MysqlAccount:
+        no_account = ProviderError("InvalidParameterValue.UserNotExistError", "The account does not exist.")
+        return self.account_in(instance, (user, host), no_account)
 
     def _advance(self, task: Task, polled: bool) -> None:
         """Let the task run: it finishes after its polls or its time, and only then changes the password."""
@@ -161,10 +155,8 @@ class TencentMysqlEmulator(TencentApiEmulator):
             for item in accounts:
                 if not isinstance(item, dict) or not isinstance(item.get("User"), str):
                     raise ProviderError("MissingParameter.AccountMissingParameterError", "each account needs User")
-                key = (item["User"], item.get("Host", "%"))
-                if key not in instance.accounts:
-                    raise ProviderError("InvalidParameterValue.UserNotExistError", "The account does not exist.")
-                wanted.append(key)
+                self._account(instance, item["User"], item.get("Host", "%"))
+                wanted.append((item["User"], item.get("Host", "%")))
             if not 8 <= len(password) <= 64:
                 raise ProviderError("InvalidParameterValue.AccountPasswordLengthError", "Invalid password length.")
             if not all(c.isascii() and (c.isalnum() or c in CDB_SYMBOLS) for c in password):
@@ -205,9 +197,6 @@ class TencentMysqlEmulator(TencentApiEmulator):
     def describe_accounts(self, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             instance = self._instance(params)
-            limit, offset = int(params.get("Limit", 20)), int(params.get("Offset", 0))
-            if not 1 <= limit <= 100 or offset < 0:
-                raise ProviderError("InvalidParameterValue.InvalidParameterValueError", "Limit or Offset out of range")
             items = [
                 {
                     "User": user,
@@ -219,7 +208,7 @@ class TencentMysqlEmulator(TencentApiEmulator):
                     "MaxUserConnections": 0,
                     "OpenCam": account.open_cam,
                 }
-                for (user, host), account in sorted(instance.accounts.items())[offset : offset + limit]
+                for (user, host), account in sorted(instance.accounts.items())[page(params, default_limit=20)]
             ]
             return {"TotalCount": len(instance.accounts), "Items": items}
 
@@ -227,12 +216,8 @@ class TencentMysqlEmulator(TencentApiEmulator):
         """``user@host``'s grants, each list in the API's shape (empty lists for an account granted nothing)."""
         with self.lock:
             instance = self._instance(params)
-            user, host = params.get("User"), params.get("Host")
-            if not isinstance(user, str) or not isinstance(host, str):
-                raise ProviderError("MissingParameter.AccountMissingParameterError", "User and Host are required")
-            account = instance.accounts.get((user, host))
-            if account is None:
-                raise ProviderError("InvalidParameterValue.UserNotExistError", "The account does not exist.")
+            required(params, "User", "Host", code="MissingParameter.AccountMissingParameterError")
+            account = self._account(instance, params["User"], params["Host"])
             answer: dict[str, Any] = {"GlobalPrivileges": list(account.privileges.get("global", []))}
             answer |= {field: [] for field, _ in MYSQL_SCOPES.values()}
             for key, names in sorted(account.privileges.items()):

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import ProviderError
-from .api import TencentApiEmulator
+from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, ProviderError
+from .api import TencentApiEmulator, page, required
 
 SYMBOLS = "()`~!@#$%^&*-+=_|{}[]:;'<>,.?/"
 STATUS_NORMAL, STATUS_RESETTING = 2, 4
@@ -34,10 +34,8 @@ ROUTINE_NAME = re.compile(r"^[A-Za-z0-9_\[\](),]+$")
 
 
 @dataclass
-class Account:
-    password: str
+class Account(DatabaseAccount):
     status: int = STATUS_NORMAL
-    settling_reads: int = 0
     open_cam: bool = False
     """CAM authentication is on: CAM manages the password, and a reset is refused."""
     privileges: dict[str, list[str]] = field(default_factory=dict)
@@ -45,35 +43,25 @@ class Account:
 
 
 @dataclass
-class Instance:
-    region: str
+class Instance(DatabaseInstance[Account]):
     status: str = "running"
-    accounts: dict[str, Account] = field(default_factory=dict)
 
 
-class TencentPostgresEmulator(TencentApiEmulator):
+class TencentPostgresEmulator(TencentApiEmulator, DatabaseService[Instance, Account]):
     service = "postgres"
     version = "2017-03-12"
+    instance_type = Instance
+    account_type = Account
+    default_region = "ap-guangzhou"
 
     def setup(self) -> None:
         super().setup()
-        self.instances: dict[str, Instance] = {}
-        self.settle_reads = 0
-        """After a reset the account shows "resetting password" to this many DescribeAccounts reads."""
         self.forget_after_reset = False
         """Drop the account right after a reset, as if someone deleted it meanwhile."""
 
-    def add_account(self, instance_id: str, username: str, password: str, region: str = "ap-guangzhou") -> None:
-        with self.lock:
-            self.instances.setdefault(instance_id, Instance(region)).accounts[username] = Account(password)
-
-    def password_of(self, instance_id: str, username: str) -> str:
-        with self.lock:
-            return self.instances[instance_id].accounts[username].password
-
     def use_cam_authentication(self, instance_id: str, username: str) -> None:
         with self.lock:
-            self.instances[instance_id].accounts[username].open_cam = True
+            self.account(instance_id, username).open_cam = True
 
     def grant(self, instance_id: str, username: str, privileges: dict[str, list[str]]) -> None:
         """What the account may do, per object: ``database <db>``, ``schema <db>.<schema>``, ``column
@@ -83,7 +71,7 @@ class TencentPostgresEmulator(TencentApiEmulator):
             if kind not in OBJECT_TYPES or len(name.split(".")) != len(OBJECT_TYPES[kind]) + 1:
                 raise ValueError(f"not a PostgreSQL object key: {key!r}")
         with self.lock:
-            self.instances[instance_id].accounts[username].privileges = {k: list(v) for k, v in privileges.items()}
+            self.account(instance_id, username).privileges = {k: list(v) for k, v in privileges.items()}
 
     def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
@@ -94,25 +82,23 @@ class TencentPostgresEmulator(TencentApiEmulator):
 
     # -- actions ---------------------------------------------------------------------------------------
     def _instance(self, params: dict[str, Any]) -> Instance:
-        instance_id = params.get("DBInstanceId")
-        if not isinstance(instance_id, str):
-            raise ProviderError("MissingParameter", "DBInstanceId is required")
-        instance = self.instances.get(instance_id)
-        if instance is None:
-            raise ProviderError("ResourceNotFound.InstanceNotFoundError", "The instance does not exist.")
-        return instance
+        required(params, "DBInstanceId")
+        not_found = ProviderError("ResourceNotFound.InstanceNotFoundError", "The instance does not exist.")
+        return self.instance_of(params["DBInstanceId"], not_found)
+
+    def _account(self, instance: Instance, username: str) -> Account:
+        """The account a call acts on, which needs its instance running."""
+        if instance.status != "running":
+            raise ProviderError("OperationDenied.InstanceStatusLimitOpError", "instance status does not allow it")
+        no_account = ProviderError("InvalidParameterValue.AccountNotExistError", "The account does not exist.")
+        return self.account_in(instance, username, no_account)
 
     def reset_account_password(self, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             instance = self._instance(params)
-            username, password = params.get("UserName"), params.get("Password")
-            if not isinstance(username, str) or not isinstance(password, str):
-                raise ProviderError("MissingParameter", "UserName and Password are required")
-            if instance.status != "running":
-                raise ProviderError("OperationDenied.InstanceStatusLimitOpError", "instance status does not allow it")
-            account = instance.accounts.get(username)
-            if account is None:
-                raise ProviderError("InvalidParameterValue.AccountNotExistError", "The account does not exist.")
+            required(params, "UserName", "Password")
+            username, password = params["UserName"], params["Password"]
+            account = self._account(instance, username)
             if account.open_cam:
                 raise ProviderError("FailedOperation.CheckAccountCAMCloseError", "The account has CAM verification on.")
             if not 8 <= len(password) <= 32:
@@ -125,9 +111,7 @@ class TencentPostgresEmulator(TencentApiEmulator):
                     "The password must contain uppercase letters, lowercase letters, digits, and symbols "
                     f"({SYMBOLS}), and cannot start with a slash (/).",
                 )
-            account.password = password
-            account.settling_reads = self.settle_reads
-            self.apply_to_database(params["DBInstanceId"], username, password)
+            self.change_password(params["DBInstanceId"], username, password)
             if self.forget_after_reset:
                 del self._instance(params).accounts[username]
             return {}
@@ -135,15 +119,10 @@ class TencentPostgresEmulator(TencentApiEmulator):
     def describe_accounts(self, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             instance = self._instance(params)
-            limit, offset = int(params.get("Limit", 10)), int(params.get("Offset", 0))
-            if not 1 <= limit <= 100 or offset < 0:
-                raise ProviderError("InvalidParameterValue.InvalidParameterValueError", "Limit or Offset out of range")
             details = []
-            for username, account in sorted(instance.accounts.items())[offset : offset + limit]:
-                status = account.status
-                if account.settling_reads > 0 or self.applying(params["DBInstanceId"], username):
-                    account.settling_reads = max(0, account.settling_reads - 1)
-                    status = STATUS_RESETTING
+            for username, account in sorted(instance.accounts.items())[page(params, default_limit=10)]:
+                changing = self.still_changing(params["DBInstanceId"], username)
+                status = STATUS_RESETTING if changing else account.status
                 details.append(
                     {
                         "DBInstanceId": params["DBInstanceId"],
@@ -166,11 +145,7 @@ class TencentPostgresEmulator(TencentApiEmulator):
             username, objects = params.get("UserName"), params.get("DatabaseObjectSet")
             if not isinstance(username, str) or not isinstance(objects, list) or not objects:
                 raise ProviderError("MissingParameter", "UserName and DatabaseObjectSet are required")
-            if instance.status != "running":
-                raise ProviderError("OperationDenied.InstanceStatusLimitOpError", "instance status does not allow it")
-            account = instance.accounts.get(username)
-            if account is None:
-                raise ProviderError("InvalidParameterValue.AccountNotExistError", "The account does not exist.")
+            account = self._account(instance, username)
             answered = []
             for obj in objects:
                 if not isinstance(obj, dict) or obj.get("ObjectType") not in OBJECT_TYPES:

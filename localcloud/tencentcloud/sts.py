@@ -8,37 +8,35 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..base import EmulatorServer, KeyRing, ProviderError, Request, Response
-from ..oidc import TokenRejected, audiences_of, iso, verify_web_identity_token, without
-from .api import error_envelope
+from ..base import ProviderError, Request, Response
+from ..oidc import (
+    OidcProvider,
+    RoleTrust,
+    TokenRejected,
+    WebIdentityStsEmulator,
+    iso,
+    verify_web_identity_token,
+    without,
+)
+from .api import TencentEndpoint
 
 # -- Tencent Cloud STS -------------------------------------------------------------------------------------------
 
 
 @dataclass
-class TencentOidcProvider:
-    identity_url: str
-    client_ids: list[str]
+class TencentOidcProvider(OidcProvider):
     jwks: dict[str, Any]
-
-
-@dataclass
-class TencentRole:
-    provider_name: str
-    subject: str
-    audience: str | None
+    """The key set uploaded with the provider: the keys tokens are verified with."""
 
 
 TENCENT_SESSION_NAME = re.compile(r"^[\w+=,.@-]{1,128}$", re.ASCII)
 TENCENT_MAX_DURATION = 43200
 
 
-class TencentStsEmulator(EmulatorServer):
+class TencentStsEmulator(TencentEndpoint, WebIdentityStsEmulator[TencentOidcProvider, RoleTrust]):
     """Tencent Cloud STS ``AssumeRoleWithWebIdentity`` (2018-08-13): API 3.0 JSON, ``POST /`` with
     ``Authorization: SKIP`` instead of a signature, as ``OIDCRoleArnCredential`` sends it through the SDK's
     ``_build_req_without_signature``. Errors are HTTP 200 with ``Response.Error``.
@@ -51,13 +49,6 @@ class TencentStsEmulator(EmulatorServer):
     action = "AssumeRoleWithWebIdentity"
     version = "2018-08-13"
 
-    def __init__(self, ring: KeyRing, now: Callable[[], float] = time.time) -> None:
-        super().__init__()
-        self.ring = ring
-        self.now = now
-        self.providers: dict[str, TencentOidcProvider] = {}
-        self.roles: dict[str, TencentRole] = {}
-
     def add_oidc_provider(self, name: str, identity_url: str, client_ids: list[str], jwks: dict[str, Any]) -> None:
         """CAM's OIDC IdP ``name`` (the ``ProviderId``) for ``identity_url`` with the JWKS uploaded now."""
         with self.lock:
@@ -67,28 +58,18 @@ class TencentStsEmulator(EmulatorServer):
         """A CAM role (``qcs::cam::uin/<uin>:roleName/<name>``) trusting ``provider_name``'s tokens with this
         ``oidc:sub`` (and ``oidc:aud``, when given)."""
         with self.lock:
-            self.roles[role_arn] = TencentRole(provider_name, subject, audience)
+            self.roles[role_arn] = RoleTrust(provider_name, subject, audience)
 
     # -- the wire ----------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
         action = request.headers.get("x-tc-action", "?")
         try:
             self.check_request(request)
-            params = json.loads(request.body or b"{}")
-            if not isinstance(params, dict):
-                raise ValueError
+            params = self.params_of(request)
         except ProviderError as error:
             return self.refuse(action, {}, error)
-        except ValueError:
-            return self.refuse(action, {}, ProviderError("InvalidRequest", "the body is not a JSON object"))
         logged = without(params, "WebIdentityToken")
-        return self.answer(action, logged, lambda: self.assume_role_with_web_identity(params), self._answer)
-
-    def _answer(self, result: dict[str, Any]) -> Response:
-        return self.json_response({"Response": {**result, "RequestId": self.request_id()}})
-
-    def error_response(self, error: ProviderError, headers: dict[str, str] | None = None) -> Response:
-        return error_envelope(self, error, headers)
+        return self.answer(action, logged, lambda: self.assume_role_with_web_identity(params), self.success)
 
     def check_request(self, request: Request) -> None:
         """The anonymous call's envelope: POST, ``Authorization: SKIP``, the action, version, region, timestamp."""
@@ -100,10 +81,7 @@ class TencentStsEmulator(EmulatorServer):
             )
         if request.headers.get("x-tc-action") != self.action:
             raise ProviderError("InvalidAction", f"only {self.action} is emulated")
-        if request.headers.get("x-tc-version") != self.version:
-            raise ProviderError("NoSuchVersion", "version not found")
-        if not request.headers.get("x-tc-region"):
-            raise ProviderError("MissingParameter", "The request is missing a required parameter `Region`.")
+        self.check_version_and_region(request)
         if not request.headers.get("x-tc-timestamp", "").isdigit():
             raise ProviderError("MissingParameter", "X-TC-Timestamp is missing or not a number")
 
@@ -120,9 +98,7 @@ class TencentStsEmulator(EmulatorServer):
             raise ProviderError("InvalidParameter.ParamError", "DurationSeconds is not valid")
         if duration > TENCENT_MAX_DURATION:
             raise ProviderError("InvalidParameter.OverTimeError", "DurationSeconds exceeds 43200")
-        with self.lock:
-            provider = self.providers.get(params["ProviderId"])
-            role = self.roles.get(params["RoleArn"])
+        provider, role = self.provider_and_role(params["ProviderId"], params["RoleArn"])
         if provider is None:  # the code for an unknown ProviderId is a guess (federation.md: U)
             raise ProviderError("InvalidParameter.ParamError", "the identity provider does not exist")
         if role is None:
@@ -130,16 +106,11 @@ class TencentStsEmulator(EmulatorServer):
         now = self.now()
         try:
             claims = verify_web_identity_token(
-                params["WebIdentityToken"], provider.identity_url, provider.client_ids, lambda: provider.jwks, now
+                params["WebIdentityToken"], provider.issuer, provider.client_ids, lambda: provider.jwks, now
             )
         except TokenRejected as rejected:
             raise ProviderError("InvalidParameter.WebIdentityTokenError", rejected.detail) from None
-        trusted = (
-            role.provider_name == params["ProviderId"]
-            and claims.get("sub") == role.subject
-            and (role.audience is None or role.audience in audiences_of(claims))
-        )
-        if not trusted:
+        if not role.allows(params["ProviderId"], claims):
             # Unverified: Tencent publishes no per-API error mapping, and that STS answers a trust policy that
             # denies with UnauthorizedOperation is a guess (federation.md marks it U).
             raise ProviderError("UnauthorizedOperation", "the role's trust policy does not allow this token")
