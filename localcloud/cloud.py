@@ -7,12 +7,14 @@ the cloud's STS lets the function's AWS role assume with an AWS token. Otherwise
 key secrets, and a secret made with ``access="keyless"`` names the role itself (the spec's order puts it first).
 
 :data:`KITS` says how the stand-ins play each provider (the emulator, a fresh instance id, the real database
-engine behind it, the calls a rotation makes, codes worth injecting); a provider added to the registry needs a kit
-here, and the contract suite fails until it has one.
+engine behind it, the calls a rotation makes, codes worth injecting, its documented codes, the floor's calls):
+each emulator module declares its own (:mod:`localcloud.kit`), found here from the registry.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import secrets
 import uuid
@@ -22,74 +24,26 @@ from typing import Any
 
 from crossrotate.registry import PROVIDERS
 
-from .alibabacloud.polardb import PolarDbEmulator
-from .alibabacloud.rds import AlibabaRdsEmulator
 from .alibabacloud.sts import AlibabaStsEmulator
 from .aws.secretsmanager import REGION, RecordingMotoServer, SecretsManagerDriver, start_secrets_manager
 from .aws.sts import AwsStsEmulator
 from .base import EmulatorServer, KeyRing
-from .tencentcloud.mysql import TencentMysqlEmulator
-from .tencentcloud.postgres import TencentPostgresEmulator
+from .kit import ProviderKit
 from .tencentcloud.sts import TencentStsEmulator
 
-
-@dataclass(frozen=True)
-class ProviderKit:
-    name: str
-    emulator: Callable[[KeyRing], EmulatorServer]
-    """Its emulator, accepting the keys of the cloud's ring (API keys, and temporary keys its STS issues)."""
-    region: str
-    instance_prefix: str
-    engine: str
-    """The real database engine behind its accounts in tests: ``postgres`` (PostgreSQL) or ``mysql`` (MariaDB)."""
-    calls: tuple[str, ...]
-    """The API actions a rotation makes: where faults are injected."""
-    retryable_code: str
-    fatal_code: str
-    reset_action: str
-    password_param: str
-    reports_changes: bool
-    """Whether it lists an account as changing until a late reset has reached the database."""
-    leftover_codes: tuple[str, ...] = ()
-    """Retryable codes it answers by itself while work an earlier call started is still running."""
-
-    def new_instance_id(self) -> str:
-        return self.instance_prefix + uuid.uuid4().hex[:12]
-
-
-def on_ring(emulator: Callable[..., EmulatorServer]) -> Callable[[KeyRing], EmulatorServer]:
-    """An emulator class, built to accept the keys of a cloud's ring as they are issued."""
-    return lambda ring: emulator(ring.keys, ring.tokens, expiries=ring.expiries)
-
-
 KITS: Mapping[str, ProviderKit] = {
-    kit.name: kit
-    for kit in (
-        ProviderKit(
-            "tencentcloud-postgres", on_ring(TencentPostgresEmulator), "ap-guangzhou", "postgres-",
-            "postgres", ("ResetAccountPassword", "DescribeAccounts", "DescribeAccountPrivileges"),
-            "RequestLimitExceeded", "OperationDenied.CamDeniedError", "ResetAccountPassword", "Password",
-            reports_changes=True,
-        ),
-        ProviderKit(
-            "alibabacloud-rds", on_ring(AlibabaRdsEmulator), "cn-hangzhou", "rm-", "mysql",
-            ("ResetAccountPassword", "DescribeAccounts", "DescribeDBInstanceAttribute"), "Throttling.User",
-            "IncorrectAccountType", "ResetAccountPassword", "AccountPassword", reports_changes=True,
-        ),
-        ProviderKit(
-            "tencentcloud-mysql", on_ring(TencentMysqlEmulator), "ap-guangzhou", "cdb-", "mysql",
-            ("ModifyAccountPassword", "DescribeAsyncRequestInfo", "DescribeAccounts", "DescribeAccountPrivileges"),
-            "RequestLimitExceeded",
-            "OperationDenied.UserHasNoStrategy", "ModifyAccountPassword", "NewPassword", reports_changes=False,
-            leftover_codes=("FailedOperation.StatusConflict",),
-        ),
-        ProviderKit(
-            "alibabacloud-polardb", on_ring(PolarDbEmulator), "cn-hangzhou", "pc-", "postgres",
-            ("ModifyAccountPassword", "DescribeAccounts", "DescribeDBClusterAttribute"), "Throttling.User",
-            "Forbidden.RAM", "ModifyAccountPassword", "NewAccountPassword", reports_changes=False,
-        ),
-    )
-}  # fmt: skip
+    name: importlib.import_module(f"localcloud.{PROVIDERS.package_of(name)}").KIT for name in PROVIDERS
+}
+"""Each provider's kit, from its emulator module (``localcloud.<cloud>.<service>``, as its package)."""
+FLOOR_RECIPES = "FLOOR_RECIPES"
+"""The floor's environment variable: every provider's calls (``scripts/rotation_floor.py`` knows no provider)."""
+
+
+def floor_environment() -> dict[str, str]:
+    """What the bench's floor needs besides the cloud's environment: each provider's cloud, API and calls."""
+    recipes = {name: {"cloud": PROVIDERS[name].cloud.name, **kit.floor_recipe()} for name, kit in KITS.items()}
+    return {FLOOR_RECIPES: json.dumps(recipes)}
+
 
 KEY_ID_PREFIX = {"tencentcloud": "AKID", "alibabacloud": "LTAI"}
 FUNCTION_ROLE = "arn:aws:iam::123456789012:role/crossrotate-local"

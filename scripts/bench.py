@@ -430,6 +430,13 @@ SIDES = ("function", "floor")
 SIDE_ARGUMENTS = {"function": [], "floor": ["--rotation-floor"]}
 
 
+def side_env(cloud: Any, side: str) -> dict[str, str]:
+    """The cloud's environment; the floor's also says each provider's calls (the function needs no such help)."""
+    from localcloud.cloud import floor_environment
+
+    return {**cloud.env, **(floor_environment() if side == "floor" else {})}
+
+
 class Tally:
     """Calls each boundary has seen for one account's rotations: the local Secrets Manager (moto's server), the
     provider's emulator, AWS STS (tokens) and the cloud's STS (exchanges). Counted where they arrive, so the timed
@@ -555,11 +562,11 @@ def rotations() -> dict[str, Runs]:
             for turn in range(ROTATIONS):
                 for variant in VARIANTS:
                     for side in taking_turns(SIDES, turn):
-                        fresh = fresh_sandboxes(cloud.env, SIDE_ARGUMENTS[side])
+                        fresh = fresh_sandboxes(side_env(cloud, side), SIDE_ARGUMENTS[side])
                         runs[provider][side, variant.name, "fresh"].append(rotate(cloud, accounts[variant.name], fresh))
             for variant in VARIANTS:
                 account = accounts[variant.name]
-                sandboxes = {side: WarmSandbox(cloud.env, SIDE_ARGUMENTS[side]) for side in SIDES}
+                sandboxes = {side: WarmSandbox(side_env(cloud, side), SIDE_ARGUMENTS[side]) for side in SIDES}
                 try:
                     for sandbox in sandboxes.values():
                         rotate(cloud, account, served(sandbox), warm=True)  # warming up: not counted

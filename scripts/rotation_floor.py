@@ -4,7 +4,9 @@ function does, and nothing else: no logging, metrics, validation, retries or err
 the reset task's poll. Its signers are written here, in a few lines each, not taken from the product; the
 emulators check every signature, so a wrong one fails the floor's test.
 
-``step(event)`` takes the event Secrets Manager sends a rotation function. Clients, the API key and temporary
+``step(event)`` takes the event Secrets Manager sends a rotation function. It knows no provider: what setSecret
+calls on each comes from ``FLOOR_RECIPES`` (the provider's cloud, API and calls, which its emulator module's kit
+declares; ``localcloud.cloud.floor_environment``). Clients, the API key and temporary
 credentials are kept for the process, as the function keeps them. ``tests/integration/test_rotation_floor.py``
 holds its calls to the function's, call for call, for every provider, access and dual-account secret.
 """
@@ -22,14 +24,11 @@ from urllib.parse import quote
 
 import boto3
 
-SETTLE_POLL_S = 2.0
-"""The function's wait between reads of a reset task still running: the floor waits for it too."""
-CLOUDS = {
-    "tencentcloud-postgres": "tencentcloud",
-    "tencentcloud-mysql": "tencentcloud",
-    "alibabacloud-rds": "alibabacloud",
-    "alibabacloud-polardb": "alibabacloud",
-}
+FIRST_POLL_S, SETTLE_POLL_S = 0.25, 2.0
+"""The function's waits between reads of a reset task still running (doubling from the first to the second):
+the floor waits as long."""
+RECIPES = "FLOOR_RECIPES"
+"""Per provider, its cloud, API and calls (``localcloud.cloud.floor_environment``: each emulator module's kit)."""
 KEY_FIELDS = {"tencentcloud": ("secret_id", "secret_key"), "alibabacloud": ("access_key_id", "access_key_secret")}
 IDENTITY_PROVIDER = {"tencentcloud": "TENCENTCLOUD_OIDC_PROVIDER_ID", "alibabacloud": "ALIBABACLOUD_OIDC_PROVIDER_ARN"}
 
@@ -79,7 +78,7 @@ def step(event: dict[str, Any]) -> None:
         )
     elif event["Step"] == "setSecret":
         pending = json.loads(sm.get_secret_value(SecretId=secret_id, VersionId=token)["SecretString"])
-        RESETS[pending["provider"]](pending, credentials(pending))
+        reset(pending, credentials(pending))
     else:
         sm.get_secret_value(SecretId=secret_id, VersionId=token)
         current = next(version for version, labels in stages.items() if "AWSCURRENT" in labels)
@@ -97,7 +96,7 @@ def new_password() -> str:
 
 
 def credentials(secret: dict[str, Any]) -> tuple[str, str, str | None]:
-    cloud = CLOUDS[secret["provider"]]
+    cloud = recipe_of(secret)["cloud"]
     prefix = cloud.upper()
     role = secret.get("role_arn") or (None if "credentials_secret" in secret else os.environ.get(f"{prefix}_ROLE_ARN"))
     if role:
@@ -197,27 +196,6 @@ def tencent(service: str, version: str, secret: dict[str, Any], held: tuple[str,
     return call
 
 
-def tencent_postgres(secret: dict[str, Any], held: tuple[str, str, str | None]) -> None:
-    call = tencent("postgres", "2017-03-12", secret, held)
-    instance = secret["instance_id"]
-    call(
-        "ResetAccountPassword",
-        {"DBInstanceId": instance, "UserName": secret["username"], "Password": secret["password"]},
-    )
-    call("DescribeAccounts", {"DBInstanceId": instance, "Limit": 100, "Offset": 0})
-
-
-def tencent_mysql(secret: dict[str, Any], held: tuple[str, str, str | None]) -> None:
-    call = tencent("cdb", "2017-03-20", secret, held)
-    instance, user = secret["instance_id"], {"User": secret["username"], "Host": secret.get("account_host", "%")}
-    task = call(
-        "ModifyAccountPassword", {"InstanceId": instance, "NewPassword": secret["password"], "Accounts": [user]}
-    )
-    while call("DescribeAsyncRequestInfo", {"AsyncRequestId": task["AsyncRequestId"]})["Status"] != "SUCCESS":
-        time.sleep(SETTLE_POLL_S)
-    call("DescribeAccounts", {"InstanceId": instance, "Limit": 100, "Offset": 0})
-
-
 # -- Alibaba Cloud OpenAPI, RPC style (ACS3-HMAC-SHA256) ---------------------------------------------------
 
 
@@ -233,7 +211,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def alibaba(product: str, version: str, held: tuple[str, str, str | None]) -> Any:
+def alibaba(product: str, version: str, secret: dict[str, Any], held: tuple[str, str, str | None]) -> Any:
     url = os.environ.get(f"ALIBABACLOUD_ENDPOINT_URL_{product.upper()}") or f"https://{product}.aliyuncs.com"
     host = url.split("://", 1)[1].split("/", 1)[0]
 
@@ -259,25 +237,34 @@ def alibaba(product: str, version: str, held: tuple[str, str, str | None]) -> An
     return call
 
 
-def alibaba_rds(secret: dict[str, Any], held: tuple[str, str, str | None]) -> None:
-    call, instance, name = alibaba("rds", "2014-08-15", held), secret["instance_id"], secret["username"]
-    call("ResetAccountPassword", {"DBInstanceId": instance, "AccountName": name, "AccountPassword": secret["password"]})
-    call("DescribeDBInstanceAttribute", {"DBInstanceId": instance})
-    call("DescribeAccounts", {"DBInstanceId": instance, "AccountName": name})
+CALLERS = {"tencentcloud": tencent, "alibabacloud": alibaba}
 
 
-def alibaba_polardb(secret: dict[str, Any], held: tuple[str, str, str | None]) -> None:
-    call, cluster, name = alibaba("polardb", "2017-08-01", held), secret["instance_id"], secret["username"]
-    call(
-        "ModifyAccountPassword", {"DBClusterId": cluster, "AccountName": name, "NewAccountPassword": secret["password"]}
-    )
-    call("DescribeDBClusterAttribute", {"DBClusterId": cluster})
-    call("DescribeAccounts", {"DBClusterId": cluster, "AccountName": name})
+def recipe_of(secret: dict[str, Any]) -> dict[str, Any]:
+    recipes: dict[str, Any] = kept(RECIPES, lambda: json.loads(os.environ[RECIPES]))
+    return dict(recipes[secret["provider"]])
 
 
-RESETS = {
-    "tencentcloud-postgres": tencent_postgres,
-    "tencentcloud-mysql": tencent_mysql,
-    "alibabacloud-rds": alibaba_rds,
-    "alibabacloud-polardb": alibaba_polardb,
-}
+def filled(value: Any, names: dict[str, Any]) -> Any:
+    """``value`` with every ``"$name"`` string replaced by ``names[name]``."""
+    if isinstance(value, str) and value.startswith("$"):
+        return names[value[1:]]
+    if isinstance(value, dict):
+        return {key: filled(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [filled(item, names) for item in value]
+    return value
+
+
+def reset(secret: dict[str, Any], held: tuple[str, str, str | None]) -> None:
+    """The provider's reset and the reads that see it applied, as its recipe lists them."""
+    recipe = recipe_of(secret)
+    call = CALLERS[recipe["cloud"]](*recipe["api"], secret, held)
+    names = {**recipe["defaults"], **secret}
+    for step in recipe["steps"]:
+        answer, wait = call(step["action"], filled(step["params"], names)), FIRST_POLL_S
+        while step["until"] and answer.get(step["until"][0]) != step["until"][1]:
+            time.sleep(wait)
+            answer, wait = call(step["action"], filled(step["params"], names)), min(wait * 2, SETTLE_POLL_S)
+        if step["keep"]:
+            names[step["keep"]] = answer[step["keep"]]

@@ -1,193 +1,23 @@
-"""The documented error codes the classification tables must list: the tests' own copy of the sources."""
+"""The documented error codes the classification tables must list: the tests' own copy of the sources. A
+provider's own are in its emulator module (``localcloud/<cloud>/<service>.py``), its cloud's common ones in
+``localcloud/<cloud>/api.py``; the STS calls' are here.
+"""
 
-# The error codes of the ResetAccountPassword page the product started from (TencentDB for PostgreSQL).
-TENCENT_SEED_CODES = [
-    "AuthFailure.UnauthorizedOperation",
-    "FailedOperation.CamSigAndAuthError",
-    "FailedOperation.DatabaseAccessError",
-    "FailedOperation.FailedOperationError",
-    "FailedOperation.OssAccessError",
-    "FailedOperation.OssOperationFailed",
-    "InternalError.DBError",
-    "InternalError.InternalHttpServerError",
-    "InternalError.SystemError",
-    "InvalidAccountPassword",
-    "InvalidParameter",
-    "InvalidParameterValue.AccountNotExistError",
-    "InvalidParameterValue.InstanceNotExist",
-    "InvalidParameterValue.InvalidParameterValueError",
-    "InvalidParameterValue.InvalidPasswordFormat",
-    "InvalidParameterValue.InvalidPasswordLengthError",
-    "InvalidParameterValue.InvalidPasswordValueError",
-    "InvalidParameterValue.ParameterHandleError",
-    "OperationDenied.CamDeniedError",
-    "ResourceNotFound.InstanceNotFoundError",
-]
+import importlib
 
-# Tencent Cloud API 3.0 common error codes.
-TENCENT_COMMON_CODES = [
-    "AuthFailure.InvalidAuthorization",
-    "AuthFailure.InvalidSecretId",
-    "AuthFailure.MFAFailure",
-    "AuthFailure.SecretIdNotFound",
-    "AuthFailure.SignatureExpire",
-    "AuthFailure.SignatureFailure",
-    "AuthFailure.TokenFailure",
-    "AuthFailure.UnauthorizedOperation",
-    "ActionOffline",
-    "DryRunOperation",
-    "FailedOperation",
-    "InternalError",
-    "InvalidAction",
-    "InvalidParameter",
-    "InvalidParameterValue",
-    "InvalidRequest",
-    "IpInBlacklist",
-    "IpNotInWhitelist",
-    "LimitExceeded",
-    "MissingParameter",
-    "NoSuchProduct",
-    "NoSuchVersion",
-    "RequestLimitExceeded",
-    "RequestLimitExceeded.GlobalRegionUinLimitExceeded",
-    "RequestLimitExceeded.IPLimitExceeded",
-    "RequestLimitExceeded.UinLimitExceeded",
-    "RequestSizeLimitExceeded",
-    "ResponseSizeLimitExceeded",
-    "ResourceInUse",
-    "ResourceInsufficient",
-    "ResourceNotFound",
-    "ResourceUnavailable",
-    "ServiceUnavailable",
-    "UnauthorizedOperation",
-    "UnknownParameter",
-    "UnsupportedOperation",
-    "UnsupportedProtocol",
-    "UnsupportedRegion",
-]
+from crossrotate.registry import PROVIDERS
+from localcloud.cloud import KITS
 
-# The error codes of the ApsaraDB RDS ResetAccountPassword page the product started from, with their HTTP status.
-ALIBABA_SEED_CODES = {
-    "Account.UpdateError": 400,
-    "Database.ConnectError": 400,
-    "GdnRole.NotSupport": 400,
-    "InvalidAccountPassword.Format": 400,
-    "IncorrectAccountStatus": 400,
-    "IncorrectDBInstanceType": 403,
-    "IncorrectDBInstanceState": 403,
-    "IncorrectAccountType": 403,
-    "IncorrectDBInstanceCharacterType": 403,
-    "IncorrectAccountPrivilegeType": 403,
-    "InvalidDBInstanceName.NotFound": 404,
-    "IncorrectDBInstanceLockMode": 404,
-    "InvalidAccountName.NotFound": 404,
-}
 
-# The same page's newer revision lists a placeholder code: 400, "%s", "DB Operation Failed:%s.".
-ALIBABA_DB_OPERATION_MESSAGE = "DB Operation Failed:%s."
+def common_codes(cloud: str) -> list[str]:
+    """The codes every service of ``cloud`` answers (its stand-in's ``api.py`` holds the list)."""
+    codes: list[str] = importlib.import_module(f"localcloud.{cloud}.api").COMMON_CODES
+    return codes
 
-# Alibaba Cloud OpenAPI gateway common error codes.
-ALIBABA_COMMON_CODES = [
-    "MissingParameter",
-    "InvalidParameter",
-    "UnsupportedOperation",
-    "IncompleteSignature",
-    "IllegalTimestamp",
-    "InvalidTimeStamp.Expired",
-    "SignatureNonceUsed",
-    "SignatureDoesNotMatch",
-    "InvalidAccessKeyId.NotFound",
-    "Forbidden.AccessKeyDisabled",
-    "Forbidden.RAM",
-    "Forbidden",
-    "Forbidden.RiskControl",
-    "UnsupportedHTTPMethod",
-    "Throttling",
-    "Throttling.User",
-    "Throttling.Api",
-    "InternalError",
-    "ServiceUnavailable",
-    "UnknownError",
-]
 
-# TencentDB for MySQL (cdb 2017-03-20): the SDK's error lists for ModifyAccountPassword, DescribeAsyncRequestInfo and
-# DescribeAccounts (tencentcloud-sdk-go cdb client.go, meanings from tencentcloud-sdk-python-cdb errorcodes.py).
-TENCENT_MYSQL_CODES = [
-    "FailedOperation.CreateAccountError",
-    "FailedOperation.GetPrivilegeError",
-    "FailedOperation.PrivilegeDataIllegal",
-    "FailedOperation.ResponseValueError",
-    "FailedOperation.StartFlowError",
-    "FailedOperation.StatusConflict",
-    "FailedOperation.SubmitAsyncTaskError",
-    "InternalError.InternalAssertError",
-    "InternalError.InternalRequestError",
-    "InternalError.RegexpCompileError",
-    "InternalError.UnknownError",
-    "InvalidParameter",
-    "InvalidParameter.InstanceNotFound",
-    "InvalidParameterValue.AccountDescriptionCharacterError",
-    "InvalidParameterValue.AccountDescriptionLengthError",
-    "InvalidParameterValue.AccountHostRuleError",
-    "InvalidParameterValue.AccountPasswordCharacterError",
-    "InvalidParameterValue.AccountPasswordLengthError",
-    "InvalidParameterValue.AccountPasswordRuleError",
-    "InvalidParameterValue.DataConvertError",
-    "InvalidParameterValue.UserNameRuleError",
-    "InvalidParameterValue.UserNotExistError",
-    "InvalidParameterValue.VerifyAccountNoRootError",
-    "InvalidParameterValue.VerifyAccountPasswordError",
-    "InvalidParameterValue.VerifyAccountPrivError",
-    "MissingParameter.AccountMissingParameterError",
-    "OperationDenied.DeleteRootAccountError",
-    "OperationDenied.InstTypeNotSupport",
-    "OperationDenied.NotSupportModifyLocalRootHostError",
-    "OperationDenied.WrongPassword",
-    "ResourceNotFound.CdbInstanceNotFoundError",
-    "UnsupportedOperation.PrivilegesUnsupportedError",
-    # DescribeAsyncRequestInfo
-    "CdbError.TaskError",
-    "InternalError.FtpError",
-    "InternalError.UndefinedError",
-    "InvalidParameter.InvalidAsyncRequestId",
-    "OperationDenied",
-    "OperationDenied.UserHasNoStrategy",
-    # DescribeAccounts, beyond the ModifyAccountPassword list
-    "FailedOperation.DBOperationActionError",
-    "FailedOperation.InstanceQueryError",
-    "InternalError.CdbError",
-    "InternalError.HttpError",
-    "InternalError.InternalHttpServerError",
-    "InvalidParameter.ControllerNotFoundError",
-    "InvalidParameterValue.InvalidParameterValueError",
-    "OperationDenied.OperationDeniedError",
-    "ResourceNotFound.InstanceNotFundError",
-    "UnsupportedOperation",
-]
-
-# PolarDB (polardb 2017-08-01): the ModifyAccountPassword and ResetAccountPassword pages, and the codes documented
-# for PolarDB accounts elsewhere (ResetAccount; the ones the Terraform provider retries on).
-POLARDB_CODES = {
-    "EngineMigration.ActionDisabled": 400,
-    "LockTimeout": 400,
-    "InvalidAccountPassword.Malformed": 400,
-    "InvalidDBCluster.NotFound": 404,
-    "InvalidDBClusterId.Malformed": 404,
-    "InvalidDBClusterId.NotFound": 404,
-    "InvalidAccountName.NotFound": 404,
-    "InvalidAccountName.Malformed": 400,
-    "ConcurrentTaskExceeded": 403,
-    "OperationDenied.DBClusterStatus": 400,
-    "OperationDenied.DBStatus": 400,
-}
-
-DOCUMENTED = {
-    "tencentcloud-postgres": [*TENCENT_SEED_CODES, *TENCENT_COMMON_CODES],
-    "alibabacloud-rds": [*ALIBABA_SEED_CODES, *ALIBABA_COMMON_CODES],
-    "tencentcloud-mysql": [*TENCENT_MYSQL_CODES, *TENCENT_COMMON_CODES],
-    "alibabacloud-polardb": [*POLARDB_CODES, *ALIBABA_COMMON_CODES],
-}
-"""Every code a provider's table must list, by provider: its own documents and its cloud's common codes."""
+DOCUMENTED = {name: [*kit.documented, *common_codes(PROVIDERS[name].cloud.name)] for name, kit in KITS.items()}
+"""Every code a provider's table must list, by provider: its own documents (its emulator module's kit holds them,
+with their sources) and its cloud's common codes."""
 
 
 # Keyless access: the documented errors of the three STS calls, with the class each must have (reference notes on

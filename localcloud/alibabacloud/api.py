@@ -205,3 +205,28 @@ class AlibabaRpcEmulator(AlibabaEndpoint, SignedApiEmulator):
         with self.lock:
             self.signatures.append("v1")
         return params["Action"]
+
+
+# Every service answers these: Alibaba Cloud OpenAPI gateway common error codes.
+COMMON_CODES = [
+    "MissingParameter",
+    "InvalidParameter",
+    "UnsupportedOperation",
+    "IncompleteSignature",
+    "IllegalTimestamp",
+    "InvalidTimeStamp.Expired",
+    "SignatureNonceUsed",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId.NotFound",
+    "Forbidden.AccessKeyDisabled",
+    "Forbidden.RAM",
+    "Forbidden",
+    "Forbidden.RiskControl",
+    "UnsupportedHTTPMethod",
+    "Throttling",
+    "Throttling.User",
+    "Throttling.Api",
+    "InternalError",
+    "ServiceUnavailable",
+    "UnknownError",
+]

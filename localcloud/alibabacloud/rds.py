@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, ProviderError
+from ..kit import FloorStep, ProviderKit, on_ring
 from .api import AlibabaRpcEmulator, follows_password_rules, grants_by_database, mandatory
 
 
@@ -120,3 +121,42 @@ class AlibabaRdsEmulator(AlibabaRpcEmulator, DatabaseService[RdsInstance, RdsAcc
                 "EngineVersion": "8.0",
             }
             return {"Items": {"DBInstanceAttribute": [attribute]}}
+
+
+# The error codes of the ApsaraDB RDS ResetAccountPassword page the product started from, with their HTTP status.
+DOCUMENTED_CODES = {
+    "Account.UpdateError": 400,
+    "Database.ConnectError": 400,
+    "GdnRole.NotSupport": 400,
+    "InvalidAccountPassword.Format": 400,
+    "IncorrectAccountStatus": 400,
+    "IncorrectDBInstanceType": 403,
+    "IncorrectDBInstanceState": 403,
+    "IncorrectAccountType": 403,
+    "IncorrectDBInstanceCharacterType": 403,
+    "IncorrectAccountPrivilegeType": 403,
+    "InvalidDBInstanceName.NotFound": 404,
+    "IncorrectDBInstanceLockMode": 404,
+    "InvalidAccountName.NotFound": 404,
+}
+
+
+# The same page's newer revision lists a placeholder code: 400, "%s", "DB Operation Failed:%s.".
+DB_OPERATION_MESSAGE = "DB Operation Failed:%s."
+
+
+KIT = ProviderKit(
+    "alibabacloud-rds", on_ring(AlibabaRdsEmulator), "cn-hangzhou", "rm-", "mysql",
+    ("ResetAccountPassword", "DescribeAccounts", "DescribeDBInstanceAttribute"), "Throttling.User",
+    "IncorrectAccountType", "ResetAccountPassword", "AccountPassword", reports_changes=True,
+    documented=DOCUMENTED_CODES,
+    api=("rds", "2014-08-15"),
+    floor=(
+        FloorStep(
+            "ResetAccountPassword",
+            {"DBInstanceId": "$instance_id", "AccountName": "$username", "AccountPassword": "$password"},
+        ),
+        FloorStep("DescribeDBInstanceAttribute", {"DBInstanceId": "$instance_id"}),
+        FloorStep("DescribeAccounts", {"DBInstanceId": "$instance_id", "AccountName": "$username"}),
+    ),
+)  # fmt: skip

@@ -140,3 +140,46 @@ class TencentApiEmulator(TencentEndpoint, SignedApiEmulator):
             raise ProviderError("AuthFailure.TokenFailure", "the token has expired")
         self.check_version_and_region(request)
         return request.headers.get("x-tc-action", "")
+
+
+# Every service answers these: Tencent Cloud API 3.0 common error codes.
+COMMON_CODES = [
+    "AuthFailure.InvalidAuthorization",
+    "AuthFailure.InvalidSecretId",
+    "AuthFailure.MFAFailure",
+    "AuthFailure.SecretIdNotFound",
+    "AuthFailure.SignatureExpire",
+    "AuthFailure.SignatureFailure",
+    "AuthFailure.TokenFailure",
+    "AuthFailure.UnauthorizedOperation",
+    "ActionOffline",
+    "DryRunOperation",
+    "FailedOperation",
+    "InternalError",
+    "InvalidAction",
+    "InvalidParameter",
+    "InvalidParameterValue",
+    "InvalidRequest",
+    "IpInBlacklist",
+    "IpNotInWhitelist",
+    "LimitExceeded",
+    "MissingParameter",
+    "NoSuchProduct",
+    "NoSuchVersion",
+    "RequestLimitExceeded",
+    "RequestLimitExceeded.GlobalRegionUinLimitExceeded",
+    "RequestLimitExceeded.IPLimitExceeded",
+    "RequestLimitExceeded.UinLimitExceeded",
+    "RequestSizeLimitExceeded",
+    "ResponseSizeLimitExceeded",
+    "ResourceInUse",
+    "ResourceInsufficient",
+    "ResourceNotFound",
+    "ResourceUnavailable",
+    "ServiceUnavailable",
+    "UnauthorizedOperation",
+    "UnknownParameter",
+    "UnsupportedOperation",
+    "UnsupportedProtocol",
+    "UnsupportedRegion",
+]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, Fault, ProviderError
+from ..kit import FloorStep, ProviderKit, on_ring
 from .api import TencentApiEmulator, page, required
 
 CDB_SYMBOLS = "_+-&=!@#$%^*()"
@@ -226,3 +227,83 @@ class TencentMysqlEmulator(TencentApiEmulator, DatabaseService[MysqlInstance, My
                     field, parts = MYSQL_SCOPES[kind]
                     answer[field].append({**dict(zip(parts, name.split("."), strict=True)), "Privileges": list(names)})
             return answer
+
+
+# TencentDB for MySQL (cdb 2017-03-20): the SDK's error lists for ModifyAccountPassword, DescribeAsyncRequestInfo and
+# DescribeAccounts (tencentcloud-sdk-go cdb client.go, meanings from tencentcloud-sdk-python-cdb errorcodes.py).
+DOCUMENTED_CODES = [
+    "FailedOperation.CreateAccountError",
+    "FailedOperation.GetPrivilegeError",
+    "FailedOperation.PrivilegeDataIllegal",
+    "FailedOperation.ResponseValueError",
+    "FailedOperation.StartFlowError",
+    "FailedOperation.StatusConflict",
+    "FailedOperation.SubmitAsyncTaskError",
+    "InternalError.InternalAssertError",
+    "InternalError.InternalRequestError",
+    "InternalError.RegexpCompileError",
+    "InternalError.UnknownError",
+    "InvalidParameter",
+    "InvalidParameter.InstanceNotFound",
+    "InvalidParameterValue.AccountDescriptionCharacterError",
+    "InvalidParameterValue.AccountDescriptionLengthError",
+    "InvalidParameterValue.AccountHostRuleError",
+    "InvalidParameterValue.AccountPasswordCharacterError",
+    "InvalidParameterValue.AccountPasswordLengthError",
+    "InvalidParameterValue.AccountPasswordRuleError",
+    "InvalidParameterValue.DataConvertError",
+    "InvalidParameterValue.UserNameRuleError",
+    "InvalidParameterValue.UserNotExistError",
+    "InvalidParameterValue.VerifyAccountNoRootError",
+    "InvalidParameterValue.VerifyAccountPasswordError",
+    "InvalidParameterValue.VerifyAccountPrivError",
+    "MissingParameter.AccountMissingParameterError",
+    "OperationDenied.DeleteRootAccountError",
+    "OperationDenied.InstTypeNotSupport",
+    "OperationDenied.NotSupportModifyLocalRootHostError",
+    "OperationDenied.WrongPassword",
+    "ResourceNotFound.CdbInstanceNotFoundError",
+    "UnsupportedOperation.PrivilegesUnsupportedError",
+    # DescribeAsyncRequestInfo
+    "CdbError.TaskError",
+    "InternalError.FtpError",
+    "InternalError.UndefinedError",
+    "InvalidParameter.InvalidAsyncRequestId",
+    "OperationDenied",
+    "OperationDenied.UserHasNoStrategy",
+    # DescribeAccounts, beyond the ModifyAccountPassword list
+    "FailedOperation.DBOperationActionError",
+    "FailedOperation.InstanceQueryError",
+    "InternalError.CdbError",
+    "InternalError.HttpError",
+    "InternalError.InternalHttpServerError",
+    "InvalidParameter.ControllerNotFoundError",
+    "InvalidParameterValue.InvalidParameterValueError",
+    "OperationDenied.OperationDeniedError",
+    "ResourceNotFound.InstanceNotFundError",
+    "UnsupportedOperation",
+]
+
+
+KIT = ProviderKit(
+    "tencentcloud-mysql", on_ring(TencentMysqlEmulator), "ap-guangzhou", "cdb-", "mysql",
+    ("ModifyAccountPassword", "DescribeAsyncRequestInfo", "DescribeAccounts", "DescribeAccountPrivileges"),
+    "RequestLimitExceeded", "OperationDenied.UserHasNoStrategy", "ModifyAccountPassword", "NewPassword",
+    reports_changes=False, leftover_codes=("FailedOperation.StatusConflict",),
+    documented=dict.fromkeys(DOCUMENTED_CODES, 200),
+    api=("cdb", "2017-03-20"),
+    floor=(
+        FloorStep(
+            "ModifyAccountPassword",
+            {
+                "InstanceId": "$instance_id",
+                "NewPassword": "$password",
+                "Accounts": [{"User": "$username", "Host": "$account_host"}],
+            },
+            keep="AsyncRequestId",
+        ),
+        FloorStep("DescribeAsyncRequestInfo", {"AsyncRequestId": "$AsyncRequestId"}, until=("Status", "SUCCESS")),
+        FloorStep("DescribeAccounts", {"InstanceId": "$instance_id", "Limit": 100, "Offset": 0}),
+    ),
+    floor_defaults={"account_host": "%"},
+)  # fmt: skip

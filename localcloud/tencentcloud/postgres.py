@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, ProviderError
+from ..kit import FloorStep, ProviderKit, on_ring
 from .api import TencentApiEmulator, page, required
 
 SYMBOLS = "()`~!@#$%^&*-+=_|{}[]:;'<>,.?/"
@@ -169,3 +170,44 @@ class TencentPostgresEmulator(TencentApiEmulator, DatabaseService[Instance, Acco
                 key = f"{obj['ObjectType']} {'.'.join(obj[part] for part in (*containers, 'ObjectName'))}"
                 answered.append({"Object": obj, "PrivilegeSet": list(account.privileges.get(key, []))})
             return {"PrivilegeSet": answered}
+
+
+# The error codes of the ResetAccountPassword page the product started from (TencentDB for PostgreSQL).
+DOCUMENTED_CODES = [
+    "AuthFailure.UnauthorizedOperation",
+    "FailedOperation.CamSigAndAuthError",
+    "FailedOperation.DatabaseAccessError",
+    "FailedOperation.FailedOperationError",
+    "FailedOperation.OssAccessError",
+    "FailedOperation.OssOperationFailed",
+    "InternalError.DBError",
+    "InternalError.InternalHttpServerError",
+    "InternalError.SystemError",
+    "InvalidAccountPassword",
+    "InvalidParameter",
+    "InvalidParameterValue.AccountNotExistError",
+    "InvalidParameterValue.InstanceNotExist",
+    "InvalidParameterValue.InvalidParameterValueError",
+    "InvalidParameterValue.InvalidPasswordFormat",
+    "InvalidParameterValue.InvalidPasswordLengthError",
+    "InvalidParameterValue.InvalidPasswordValueError",
+    "InvalidParameterValue.ParameterHandleError",
+    "OperationDenied.CamDeniedError",
+    "ResourceNotFound.InstanceNotFoundError",
+]
+
+
+KIT = ProviderKit(
+    "tencentcloud-postgres", on_ring(TencentPostgresEmulator), "ap-guangzhou", "postgres-", "postgres",
+    ("ResetAccountPassword", "DescribeAccounts", "DescribeAccountPrivileges"), "RequestLimitExceeded",
+    "OperationDenied.CamDeniedError", "ResetAccountPassword", "Password", reports_changes=True,
+    documented=dict.fromkeys(DOCUMENTED_CODES, 200),
+    api=("postgres", "2017-03-12"),
+    floor=(
+        FloorStep(
+            "ResetAccountPassword",
+            {"DBInstanceId": "$instance_id", "UserName": "$username", "Password": "$password"},
+        ),
+        FloorStep("DescribeAccounts", {"DBInstanceId": "$instance_id", "Limit": 100, "Offset": 0}),
+    ),
+)  # fmt: skip

@@ -7,13 +7,13 @@ import json
 
 import pytest
 from conftest import AccountSetup, VirtualClock, documented_outcomes, step, unique
-from documented_codes import ALIBABA_SEED_CODES
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.providers.alibabacloud.api import default_endpoint
 from crossrotate.providers.alibabacloud.rds.client import CENTRAL_REGIONS
 from crossrotate.registry import PROVIDERS
 from crossrotate.retry import Backoff
+from localcloud.alibabacloud.rds import DOCUMENTED_CODES as ALIBABA_SEED_CODES
 from localcloud.alibabacloud.rds import AlibabaRdsEmulator
 from localcloud.aws.secretsmanager import STEPS, Rotation, SecretsManagerDriver
 

@@ -10,6 +10,7 @@ credentials) must spare the same calls.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,7 +20,7 @@ import rotation_floor
 from crossrotate import runtime
 from crossrotate.registry import PROVIDERS
 from localcloud.aws.secretsmanager import LambdaContext, RecordingMotoServer, SecretsManagerDriver
-from localcloud.cloud import Account, LocalCloud
+from localcloud.cloud import FLOOR_RECIPES, Account, LocalCloud, floor_environment
 
 NAMES = sorted(PROVIDERS)
 CASES = [(name, access, dual) for name in NAMES for access in ("api-key", "keyless") for dual in (False, True)]
@@ -83,8 +84,10 @@ class Recorder:
 
 
 @pytest.fixture
-def fresh_process(local: LocalCloud) -> Iterator[LocalCloud]:
-    """Nothing kept by either side yet: a new sandbox's state."""
+def fresh_process(local: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
+    """Nothing kept by either side yet: a new sandbox's state (the floor told each provider's calls)."""
+    for name, value in floor_environment().items():
+        monkeypatch.setenv(name, value)
     runtime.forget_credentials()
     rotation_floor.forget()
     yield local
@@ -140,16 +143,12 @@ def test_a_call_the_floor_leaves_out_is_seen(
     from app import lambda_handler
 
     local = fresh_process
-    monkeypatch.setitem(rotation_floor.RESETS, "tencentcloud-postgres", skipping_the_check)
+    recipes = json.loads(os.environ[FLOOR_RECIPES])
+    recipes["tencentcloud-postgres"]["steps"] = recipes["tencentcloud-postgres"]["steps"][:1]  # the reset alone
+    monkeypatch.setenv(FLOOR_RECIPES, json.dumps(recipes))
     product = two_rotations(
         local, secrets_manager, local.account("tencentcloud-postgres"), lambda e: lambda_handler(e, LambdaContext())
     )
     floor = two_rotations(local, secrets_manager, local.account("tencentcloud-postgres"), rotation_floor.step)
     assert product[0]["aws"] == floor[0]["aws"]
     assert product[0]["provider"] != floor[0]["provider"]
-
-
-def skipping_the_check(secret: dict[str, Any], held: tuple[str, str, str | None]) -> None:
-    call = rotation_floor.tencent("postgres", "2017-03-12", secret, held)
-    params = {"DBInstanceId": secret["instance_id"], "UserName": secret["username"], "Password": secret["password"]}
-    call("ResetAccountPassword", params)

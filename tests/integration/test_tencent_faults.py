@@ -9,11 +9,11 @@ import re
 import httpx
 import pytest
 from conftest import AccountSetup, VirtualClock, cancel, documented_outcomes, step, unique
-from documented_codes import TENCENT_SEED_CODES
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.retry import Backoff
 from localcloud.aws.secretsmanager import LambdaContext, Rotation, SecretsManagerDriver
+from localcloud.tencentcloud.postgres import DOCUMENTED_CODES as TENCENT_SEED_CODES
 from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 

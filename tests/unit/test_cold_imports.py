@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crossrotate.registry import PROVIDERS
+
 ROOT = Path(__file__).parents[2]
-PROVIDER_PACKAGES = {f"crossrotate.providers.{package}" for package in ("tencentcloud.postgres", "tencentcloud.mysql")}
-PROVIDER_PACKAGES |= {f"crossrotate.providers.{package}" for package in ("alibabacloud.rds", "alibabacloud.polardb")}
+PROVIDER_PACKAGES = {f"crossrotate.providers.{PROVIDERS.package_of(name)}" for name in PROVIDERS}
 
 
 def modules_after(code: str) -> set[str]:

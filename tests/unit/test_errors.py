@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from documented_codes import (
-    ALIBABA_COMMON_CODES,
-    ALIBABA_DB_OPERATION_MESSAGE,
-    ALIBABA_SEED_CODES,
-    TENCENT_COMMON_CODES,
-    TENCENT_SEED_CODES,
-)
 
 from crossrotate.errors import (
     ErrorTable,
@@ -18,6 +11,11 @@ from crossrotate.errors import (
     RotationError,
 )
 from crossrotate.registry import PROVIDERS
+from localcloud.alibabacloud.api import COMMON_CODES as ALIBABA_COMMON_CODES
+from localcloud.alibabacloud.rds import DB_OPERATION_MESSAGE as ALIBABA_DB_OPERATION_MESSAGE
+from localcloud.alibabacloud.rds import DOCUMENTED_CODES as ALIBABA_SEED_CODES
+from localcloud.tencentcloud.api import COMMON_CODES as TENCENT_COMMON_CODES
+from localcloud.tencentcloud.postgres import DOCUMENTED_CODES as TENCENT_SEED_CODES
 
 
 @pytest.mark.parametrize("code", TENCENT_SEED_CODES + TENCENT_COMMON_CODES)

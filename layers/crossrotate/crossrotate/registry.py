@@ -38,8 +38,13 @@ class Registry(Mapping[str, ProviderSpec]):
     def __len__(self) -> int:
         return len(self._packages)
 
+    def package_of(self, name: str) -> str:
+        """``<cloud>.<service>``: where the provider's package is below ``providers`` (and its stand-in below
+        ``localcloud``)."""
+        return self._packages[name]
 
-PROVIDERS: Mapping[str, ProviderSpec] = Registry(
+
+PROVIDERS = Registry(
     {
         "tencentcloud-postgres": "tencentcloud.postgres",
         "alibabacloud-rds": "alibabacloud.rds",
