@@ -72,6 +72,7 @@ vectors: $(VENV)/.installed
 
 table: $(VENV)/.installed
 	$(BIN)/python scripts/classification_table.py --write
+	$(BIN)/python scripts/provider_table.py --write
 
 clean:
 	rm -rf $(VENV) .venv-313 .venv-sam .venv-bench .aws-sam .mypy_cache .ruff_cache

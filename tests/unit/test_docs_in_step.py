@@ -66,8 +66,16 @@ def test_errors_md_names_every_provider_an_error_can_carry() -> None:
     bullet = text[text.index("- `provider` is") :].split("\n- ")[0]
     named = set(re.findall(r"`([a-z-]+)`", bullet))
     tables = runpy.run_path(str(ROOT / "scripts" / "classification_table.py"))["TABLES"]
-    carried = {provider for provider, _ in tables if provider != "any provider"}
+    carried = {provider for provider, _ in tables if provider != "any provider"} - set(PROVIDERS)
     assert carried <= named, carried - named
+    assert "provider table" in bullet, "the secret's providers are the README's table"
+
+
+def test_the_readmes_provider_table_is_the_registrys() -> None:
+    """`make table` writes it from the specs: a provider added to the registry is in it."""
+    rows = "\n".join(runpy.run_path(str(ROOT / "scripts" / "provider_table.py"))["rows"]())
+    assert f"<!-- providers:start -->\n{rows}\n<!-- providers:end -->" in (ROOT / "README.md").read_text()
+    assert all(f"`{name}`" in rows for name in PROVIDERS)
 
 
 def test_one_version_everywhere() -> None:

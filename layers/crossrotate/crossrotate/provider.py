@@ -114,6 +114,10 @@ class ClientConfig(NamedTuple):
 
 class ProviderSpec(NamedTuple):
     name: str
+    title: str
+    """What it is, for the docs' provider table: the product, the form of its ids, its accounts."""
+    reset_mode: str
+    """How its reset completes, for the same table (``synchronous``, ``a task, polled to `SUCCESS```)."""
     cloud: Cloud
     service: str
     """The service's name in ``<CLOUD>_ENDPOINT_URL_<SERVICE>`` (``CDB``, ``POLARDB``)."""

@@ -52,6 +52,8 @@ CODES: dict[str, Entry] = {**DOCUMENTED_ELSEWHERE, **MODIFY_ACCOUNT_PASSWORD}
 
 SPEC = ProviderSpec(
     name=NAME,
+    title="PolarDB clusters (`pc-…`), MySQL or PostgreSQL",
+    reset_mode="synchronous",
     cloud=CLOUD,
     service="POLARDB",
     instance_id=re.compile(r"^pc-[a-z0-9]{4,40}$"),

@@ -66,6 +66,8 @@ MESSAGES: dict[str, Entry] = {
 
 SPEC = ProviderSpec(
     name=NAME,
+    title="ApsaraDB RDS (`rm-…`, `pgm-…`)",
+    reset_mode="synchronous",
     cloud=CLOUD,
     service="RDS",
     instance_id=re.compile(r"^(rm|pgm)-[a-z0-9]{4,40}$"),

@@ -131,6 +131,8 @@ CODES: dict[str, Entry] = {
 
 SPEC = ProviderSpec(
     name=NAME,
+    title="TencentDB for MySQL (`cdb-…`, account `user@host`)",
+    reset_mode="a task, polled to `SUCCESS`",
     cloud=CLOUD,
     service="CDB",
     instance_id=re.compile(r"^cdb-[a-z0-9]{4,32}$"),

@@ -90,6 +90,8 @@ CODES: dict[str, Entry] = {
 
 SPEC = ProviderSpec(
     name=NAME,
+    title="TencentDB for PostgreSQL (`postgres-…`)",
+    reset_mode="synchronous",
     cloud=CLOUD,
     service="POSTGRES",
     instance_id=re.compile(r"^postgres-[a-z0-9]{4,32}$"),
