@@ -72,7 +72,44 @@ def test_a_reset_run_as_a_task_is_followed_until_the_task_and_the_account_say_do
     provider = ScriptedProvider([SETTLING, USABLE], tasks)
     set_password(account(), deps(clock, provider))
     assert provider.passwords == ["Xy9!pending-Password"]
-    assert clock.sleeps == [2.0, 2.0, 2.0]  # two task polls, one settling account state
+    assert clock.sleeps == [0.25, 0.5, 0.25]  # two task polls, then one settling account state (its own wait)
+
+
+def test_the_waits_double_from_a_quarter_second_up_to_two(clock: VirtualClock) -> None:
+    provider = ScriptedProvider([USABLE], [TaskState(False, "RUNNING")] * 7 + [TaskState(True, "SUCCESS")])
+    set_password(account(), deps(clock, provider))
+    assert clock.sleeps == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0, 2.0]
+
+
+class TaskEndingAt(ScriptedProvider):
+    """A reset task that succeeds once the virtual clock reaches ``ends_at``; its polls' times are kept."""
+
+    def __init__(self, clock: VirtualClock, ends_at: float) -> None:
+        super().__init__([USABLE], [])
+        self.clock, self.ends_at = clock, ends_at
+        self.polled_at: list[float] = []
+
+    def poll(self) -> TaskState:
+        self.polled_at.append(self.clock.elapsed)
+        done = self.clock.elapsed >= self.ends_at
+        return TaskState(done, "SUCCESS" if done else "RUNNING")
+
+
+@pytest.mark.parametrize("ends_at", [0.0, 0.1, 0.3, 1.0, 1.8, 3.3, 7.0, 17.9, 42.0])
+def test_a_task_is_seen_done_within_two_seconds_with_few_reads(clock: VirtualClock, ends_at: float) -> None:
+    provider = TaskEndingAt(clock, ends_at)
+    set_password(account(), deps(clock, provider))
+    assert provider.polled_at[-1] - ends_at <= 2.0, "completion noticed within 2 s of it"
+    assert len(provider.polled_at) <= 5 + ends_at / 2, "a read every 2 s at most once the waits reach their cap"
+
+
+def test_a_task_that_never_ends_costs_a_bounded_number_of_reads(clock: VirtualClock) -> None:
+    provider = TaskEndingAt(clock, ends_at=float("inf"))
+    with pytest.raises(RetryableRotationError) as raised:
+        set_password(account(), deps(clock, provider, deadline=60.0))
+    assert code_of(raised) == ("ResetNotApplied", True)
+    assert len(provider.polled_at) <= 34  # 4 waits to reach 2 s, then one read every 2 s of a 60 s budget
+    assert provider.passwords == ["Xy9!pending-Password"], "one reset: a later setSecret sends the same password"
 
 
 def test_a_task_that_ended_without_success_raises_its_own_failure(clock: VirtualClock) -> None:

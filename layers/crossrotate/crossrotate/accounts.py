@@ -14,6 +14,10 @@ from .ports import DatabaseProbe, Login, ProviderApi, TaskState
 from .retry import Backoff, with_retries
 from .secret import DatabaseSecret
 
+FIRST_POLL_S = 0.25
+"""The first wait before a provider still at work is read again; each next one doubles, up to ``settle_poll``
+(2 s): a task that takes a moment is seen done soon after, a long one costs a read every 2 s, and completion is
+noticed within 2 s of it."""
 LOGIN_BACKOFF = Backoff(base=1.0, cap=5.0, max_attempts=30, reserve=6.0)
 """Logins are retried longer than API calls: a managed database may apply a new password late."""
 
@@ -63,19 +67,23 @@ def wait_for(
     account: DatabaseSecret,
     deps: Dependencies,
 ) -> None:
-    """The one rule for waiting on a provider: read ``what`` (transient failures retried) until it is done. One
-    that ended without success raises its classified failure; one still in progress at the deadline raises
-    ``late(status)``, retryable, so nothing is promoted and a later step reads it again."""
+    """The one rule for waiting on a provider (a reset's task, flow or async request, an account's state): read
+    ``what`` (transient failures retried) until it is done, waiting :data:`FIRST_POLL_S` and then twice as long
+    each time, up to ``deps.settle_poll``. One that ended without success raises its classified failure; one still
+    in progress at the deadline raises ``late(status)``, retryable, so nothing is promoted and a later step reads
+    it again."""
+    wait = min(FIRST_POLL_S, deps.settle_poll)
     while True:
         state = with_retries(read, clock=deps.clock, deadline=deps.deadline, what=what, provider=account.provider)
         if state.failure is not None:
             raise state.failure
         if state.done:
             return
-        if deps.too_late_for(deps.settle_poll):
+        if deps.too_late_for(wait):
             raise late(state.status)
-        logger.info("still in progress", extra={"waiting_for": what, "status": state.status})
-        deps.clock.sleep(deps.settle_poll)
+        logger.info("still in progress", extra={"waiting_for": what, "status": state.status, "wait_s": wait})
+        deps.clock.sleep(wait)
+        wait = min(wait * 2, deps.settle_poll)
 
 
 def logs_in(account: DatabaseSecret, probe: DatabaseProbe, deps: Dependencies) -> bool:

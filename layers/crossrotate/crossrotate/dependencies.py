@@ -23,7 +23,8 @@ class Dependencies(NamedTuple):
     """The function's settings (what the environment says); tests' own default to none set."""
     probe: DatabaseProbe | None = None
     settle_poll: float = 2.0
-    """Seconds between reads of the account's (or the reset task's) state while the provider is still at it."""
+    """The longest wait between reads of a reset task's (or the account's) state while the provider is still at
+    it: the waits double from :data:`~crossrotate.accounts.FIRST_POLL_S` up to this."""
     function_arn: str = ""
     """This function's ARN as invoked: a sweep finds the secrets that name it."""
     request_id: str = ""
