@@ -100,8 +100,18 @@ def test_the_settings_are_read_again_only_when_the_environment_changed(monkeypat
     assert second.password_length == 24
 
 
-def test_the_functions_aws_credentials_are_not_copied_into_the_settings() -> None:
-    read = Settings({"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI", "AWS_SESSION_TOKEN": "token", "LOG_LEVEL": "debug"})
-    assert "AWS_SECRET_ACCESS_KEY" not in read.environ
-    assert "AWS_SESSION_TOKEN" not in read.environ
+def test_the_settings_keep_only_what_they_read_and_never_the_functions_aws_keys() -> None:
+    environ = {"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI", "AWS_SESSION_TOKEN": "token", "LOG_LEVEL": "debug"}
+    read = Settings(environ)
     assert read.log_level == "DEBUG"
+    assert read.readings.seen["LOG_LEVEL"] == "debug"
+    assert not {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} & set(read.readings.seen)
+
+
+def test_an_endpoint_read_for_a_cloud_is_kept_and_its_change_noticed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TENCENTCLOUD_ENDPOINT_URL_CDB", "https://cdb.example.com")
+    first = settings.current()
+    assert first.cloud(TENCENT).endpoint("CDB") == "https://cdb.example.com"
+    assert settings.current() is first
+    monkeypatch.setenv("TENCENTCLOUD_ENDPOINT_URL_CDB", "https://cdb.internal.example.com")
+    assert settings.current().cloud(TENCENT).endpoint("CDB") == "https://cdb.internal.example.com"
