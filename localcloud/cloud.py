@@ -218,7 +218,7 @@ class LocalCloud:
 
 def instance_of(params: Mapping[str, Any]) -> str | None:
     """The instance (or cluster) a provider call names, whatever the provider calls the parameter."""
-    for name in ("DBInstanceId", "InstanceId", "DBClusterId"):
+    for name in ("DBInstanceId", "InstanceId", "DBClusterId", "ClusterId"):
         if isinstance(params.get(name), str):
             return str(params[name])
     return None

@@ -56,6 +56,12 @@ class ProviderKit:
     """Retryable codes it answers by itself while work an earlier call started is still running."""
     floor_defaults: Mapping[str, str] = field(default_factory=dict)
     """Values of the floor's ``$names`` a secret may leave out (``account_host``)."""
+    grants: tuple[Mapping[str, list[str]], Mapping[str, list[str]], str] | None = None
+    """For the dual-account contract test, in the service's own terms: grants both accounts get, grants that make
+    the second one differ, and what verify must name then."""
+    cam_authentication: bool = False
+    """Whether its accounts can be switched to CAM authentication (TencentDB's ``OpenCam``), which no reset may
+    touch: its emulator then has ``use_cam_authentication``."""
 
     def floor_recipe(self) -> dict[str, Any]:
         """What the floor needs of this provider, as JSON: the API and the steps."""

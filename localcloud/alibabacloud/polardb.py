@@ -151,6 +151,11 @@ KIT = ProviderKit(
     ("ModifyAccountPassword", "DescribeAccounts", "DescribeDBClusterAttribute"), "Throttling.User",
     "Forbidden.RAM", "ModifyAccountPassword", "NewAccountPassword", reports_changes=False,
     documented=DOCUMENTED_CODES,
+    grants=(
+        {"database app": ["ReadWrite"]},
+        {"database app": ["ReadOnly"], "database audit": ["ReadOnly"]},
+        "database app: only app_a has ['ReadWrite'], only app_b has ['ReadOnly']",
+    ),
     api=("polardb", "2017-08-01"),
     floor=(
         FloorStep(

@@ -150,6 +150,11 @@ KIT = ProviderKit(
     ("ResetAccountPassword", "DescribeAccounts", "DescribeDBInstanceAttribute"), "Throttling.User",
     "IncorrectAccountType", "ResetAccountPassword", "AccountPassword", reports_changes=True,
     documented=DOCUMENTED_CODES,
+    grants=(
+        {"database app": ["Custom", "SELECT", "INSERT"]},
+        {"database app": ["Custom", "SELECT"], "database audit": ["ReadOnly"]},
+        "database app: only app_a has ['INSERT']",
+    ),
     api=("rds", "2014-08-15"),
     floor=(
         FloorStep(

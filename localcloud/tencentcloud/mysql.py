@@ -291,6 +291,12 @@ KIT = ProviderKit(
     "RequestLimitExceeded", "OperationDenied.UserHasNoStrategy", "ModifyAccountPassword", "NewPassword",
     reports_changes=False, leftover_codes=("FailedOperation.StatusConflict",),
     documented=dict.fromkeys(DOCUMENTED_CODES, 200),
+    grants=(
+        {"database app": ["SELECT", "INSERT"]},
+        {"database app": ["SELECT"], "database audit": ["SELECT"]},
+        "database app: only app_a has ['INSERT']",
+    ),
+    cam_authentication=True,
     api=("cdb", "2017-03-20"),
     floor=(
         FloorStep(

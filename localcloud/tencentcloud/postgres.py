@@ -202,6 +202,12 @@ KIT = ProviderKit(
     ("ResetAccountPassword", "DescribeAccounts", "DescribeAccountPrivileges"), "RequestLimitExceeded",
     "OperationDenied.CamDeniedError", "ResetAccountPassword", "Password", reports_changes=True,
     documented=dict.fromkeys(DOCUMENTED_CODES, 200),
+    grants=(
+        {"database app": ["CONNECT", "CREATE"]},
+        {"database app": ["CONNECT"]},
+        "database app: only app_a has ['CREATE']",
+    ),
+    cam_authentication=True,
     api=("postgres", "2017-03-12"),
     floor=(
         FloorStep(

@@ -156,7 +156,7 @@ def test_a_rotation_is_proven_on_the_real_database(
     assert not logs_in(kit.engine, server.port, account.username, account.old_password, tls=True)
 
 
-@pytest.mark.parametrize("provider", [name for name in NAMES if PROVIDERS[name].cloud.name == "tencentcloud"])
+@pytest.mark.parametrize("provider", [name for name in NAMES if KITS[name].cam_authentication])
 def test_a_tencentdb_account_with_cam_authentication_is_reported_and_never_reset(
     provider: str, local: LocalCloud
 ) -> None:

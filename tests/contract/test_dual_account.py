@@ -81,36 +81,13 @@ def test_the_other_account_is_derived_from_awscurrent_even_when_interrupted(
     assert local.password_of(account, "app_b") == pending["password"]
 
 
-GRANTS: dict[str, tuple[dict[str, list[str]], dict[str, list[str]], str]] = {
-    # provider: (both accounts' grants, app_b's differing grants, what verify must name), in each provider's terms
-    "tencentcloud-postgres": (
-        {"database app": ["CONNECT", "CREATE"]},
-        {"database app": ["CONNECT"]},
-        "database app: only app_a has ['CREATE']",
-    ),
-    "tencentcloud-mysql": (
-        {"database app": ["SELECT", "INSERT"]},
-        {"database app": ["SELECT"], "database audit": ["SELECT"]},
-        "database app: only app_a has ['INSERT']",
-    ),
-    "alibabacloud-rds": (
-        {"database app": ["Custom", "SELECT", "INSERT"]},
-        {"database app": ["Custom", "SELECT"], "database audit": ["ReadOnly"]},
-        "database app: only app_a has ['INSERT']",
-    ),
-    "alibabacloud-polardb": (
-        {"database app": ["ReadWrite"]},
-        {"database app": ["ReadOnly"], "database audit": ["ReadOnly"]},
-        "database app: only app_a has ['ReadWrite'], only app_b has ['ReadOnly']",
-    ),
-}
-
-
 @pytest.mark.parametrize("provider", NAMES)
 def test_verify_checks_the_other_account_and_that_privileges_match(provider: str, local: LocalCloud) -> None:
     account = local.account(provider, "app_a", other="app_b", dbname="app")
     emulator: Any = local.emulators[provider]
-    same, different, named = GRANTS[provider]
+    grants = KITS[provider].grants
+    assert grants is not None, f"{provider}'s kit has no grants example"
+    same, different, named = grants
     emulator.grant(account.instance_id, "app_a", same)
     emulator.grant(account.instance_id, "app_b", same)
     result = verify(account.secret_id)
