@@ -50,6 +50,7 @@ PROVIDERS = Registry(
         "alibabacloud-rds": "alibabacloud.rds",
         "tencentcloud-mysql": "tencentcloud.mysql",
         "alibabacloud-polardb": "alibabacloud.polardb",
+        "tencentcloud-tdsqlc": "tencentcloud.tdsqlc",
     }
 )
 
