@@ -51,6 +51,7 @@ PROVIDERS = Registry(
         "tencentcloud-mysql": "tencentcloud.mysql",
         "alibabacloud-polardb": "alibabacloud.polardb",
         "tencentcloud-tdsqlc": "tencentcloud.tdsqlc",
+        "tencentcloud-mariadb": "tencentcloud.mariadb",
     }
 )
 
