@@ -487,3 +487,14 @@ class DatabaseService(SignedApiEmulator, Generic[InstanceT, AccountT]):
             account.settling_reads = max(0, account.settling_reads - 1)
             return True
         return False
+
+
+class UserAtHostService(DatabaseService[InstanceT, AccountT]):
+    """A MySQL-family service, whose accounts are ``user@host``: keyed ``(user, host)``, the host ``%`` unless a
+    test names another."""
+
+    def add_account(self, instance_id: str, username: str, password: str, region: str = "", host: str = "%") -> None:
+        super().add_account(instance_id, (username, host), password, region)
+
+    def password_of(self, instance_id: str, username: str, host: str = "%") -> str:
+        return super().password_of(instance_id, (username, host))

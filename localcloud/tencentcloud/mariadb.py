@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, ProviderError
+from ..base import DatabaseAccount, DatabaseInstance, ProviderError, UserAtHostService
 from ..kit import FloorStep, ProviderKit, on_ring
 from .api import TencentApiEmulator, required
 
@@ -47,7 +47,7 @@ class MariadbInstance(DatabaseInstance[MariadbAccount]):
     """Its accounts are keyed by user and host."""
 
 
-class TencentMariadbEmulator(TencentApiEmulator, DatabaseService[MariadbInstance, MariadbAccount]):
+class TencentMariadbEmulator(TencentApiEmulator, UserAtHostService[MariadbInstance, MariadbAccount]):
     """TencentDB for MariaDB: the password changes when ``ResetAccountPassword`` answers."""
 
     service = "mariadb"
@@ -55,12 +55,6 @@ class TencentMariadbEmulator(TencentApiEmulator, DatabaseService[MariadbInstance
     instance_type = MariadbInstance
     account_type = MariadbAccount
     default_region = "ap-guangzhou"
-
-    def add_account(self, instance_id: str, username: str, password: str, region: str = "", host: str = "%") -> None:
-        super().add_account(instance_id, (username, host), password, region)
-
-    def password_of(self, instance_id: str, username: str, host: str = "%") -> str:
-        return super().password_of(instance_id, (username, host))
 
     def grant(self, instance_id: str, username: str, privileges: dict[str, list[str]], host: str = "%") -> None:
         """What ``username@host`` may do, by grant key (see :class:`MariadbAccount`). Replaces earlier grants."""

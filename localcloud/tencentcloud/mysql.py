@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, Fault, ProviderError
+from ..base import DatabaseAccount, DatabaseInstance, Fault, ProviderError, UserAtHostService
 from ..kit import FloorStep, ProviderKit, on_ring
 from .api import TencentApiEmulator, page, required
 
@@ -51,7 +51,7 @@ class MysqlInstance(DatabaseInstance[MysqlAccount]):
     """Its accounts are keyed by user and host."""
 
 
-class TencentMysqlEmulator(TencentApiEmulator, DatabaseService[MysqlInstance, MysqlAccount]):
+class TencentMysqlEmulator(TencentApiEmulator, UserAtHostService[MysqlInstance, MysqlAccount]):
     """TencentDB for MySQL: ``ModifyAccountPassword`` starts a task; the password changes when it succeeds."""
 
     service = "cdb"
@@ -73,12 +73,6 @@ class TencentMysqlEmulator(TencentApiEmulator, DatabaseService[MysqlInstance, My
         """A ModifyAccountPassword refused for a running task (``FailedOperation.StatusConflict``) lets that task end
         at its next read: tests of two concurrent copies then depend on the order of events, not on how fast the
         machine runs the first copy's polls while the second one backs off."""
-
-    def add_account(self, instance_id: str, username: str, password: str, region: str = "", host: str = "%") -> None:
-        super().add_account(instance_id, (username, host), password, region)
-
-    def password_of(self, instance_id: str, username: str, host: str = "%") -> str:
-        return super().password_of(instance_id, (username, host))
 
     def use_cam_authentication(self, instance_id: str, username: str, host: str = "%") -> None:
         with self.lock:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, Fault, ProviderError
+from ..base import DatabaseAccount, DatabaseInstance, ProviderError, UserAtHostService
 from ..kit import FloorStep, ProviderKit, on_ring
 from .api import TencentApiEmulator, page, required
 
@@ -40,7 +40,7 @@ class TdsqlcCluster(DatabaseInstance[TdsqlcAccount]):
     """A cluster (``cynosdbmysql-…``); its accounts are keyed by user and host."""
 
 
-class TencentTdsqlcEmulator(TencentApiEmulator, DatabaseService[TdsqlcCluster, TdsqlcAccount]):
+class TencentTdsqlcEmulator(TencentApiEmulator, UserAtHostService[TdsqlcCluster, TdsqlcAccount]):
     """TDSQL-C for MySQL: a synchronous reset, accounts without a status, grants read in one call."""
 
     service = "cynosdb"
@@ -48,12 +48,6 @@ class TencentTdsqlcEmulator(TencentApiEmulator, DatabaseService[TdsqlcCluster, T
     instance_type = TdsqlcCluster
     account_type = TdsqlcAccount
     default_region = "ap-guangzhou"
-
-    def add_account(self, instance_id: str, username: str, password: str, region: str = "", host: str = "%") -> None:
-        super().add_account(instance_id, (username, host), password, region)
-
-    def password_of(self, instance_id: str, username: str, host: str = "%") -> str:
-        return super().password_of(instance_id, (username, host))
 
     def grant(self, instance_id: str, username: str, privileges: dict[str, list[str]], host: str = "%") -> None:
         """What ``username@host`` may do: ``global``, ``database <db>``, ``table <db>.<table>`` -> privilege names
@@ -66,19 +60,6 @@ class TencentTdsqlcEmulator(TencentApiEmulator, DatabaseService[TdsqlcCluster, T
         with self.lock:
             account = self.account(instance_id, (username, host))
             account.privileges = {key: list(names) for key, names in privileges.items()}
-
-    @staticmethod
-    def traced(params: dict[str, Any]) -> dict[str, Any]:
-        """The parameters with the cluster also named ``InstanceId``: the call log and the faults taken then name
-        the cluster a call concerns where the shared stand-ins look for it (``localcloud.cloud.instance_of``)."""
-        cluster = params.get("ClusterId")
-        return {**params, "InstanceId": cluster} if isinstance(cluster, str) and "InstanceId" not in params else params
-
-    def take_fault(self, action: str, params: dict[str, Any]) -> Fault | None:
-        return super().take_fault(action, self.traced(params))
-
-    def record(self, action: str, params: dict[str, Any], outcome: str, fault: Fault | None = None) -> None:
-        super().record(action, self.traced(params), outcome, fault)
 
     def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
