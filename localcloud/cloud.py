@@ -159,7 +159,7 @@ class LocalCloud:
     def account(
         self,
         provider: str,
-        username: str = "app_user",
+        username: str | None = None,
         access: str = "default",
         other: str | None = None,
         **keys: Any,
@@ -168,8 +168,10 @@ class LocalCloud:
         added to the secret: ``host``, ``engine``, anything to carry over). ``access``: ``default`` (what the
         environment says), ``keyless`` (the secret names the cloud's role) or ``api-key`` (the secret names the
         cloud's API key secret). ``other``: a second account on the instance, making a dual-account secret
-        (``usernames``) whose ``username`` is the first."""
+        (``usernames``) whose ``username`` is the first. ``username`` defaults to ``app_user``, or to the one
+        account a root-only service resets."""
         kit = KITS[provider]
+        username = username or PROVIDERS[provider].only_username or "app_user"
         cloud = PROVIDERS[provider].cloud.name
         if access == "keyless":
             keys = {"role_arn": ROLES[cloud][0], "oidc_provider": ROLES[cloud][1], **keys}
@@ -208,7 +210,7 @@ class LocalCloud:
         with emulator.lock:
             calls = list(emulator.calls)
         return [
-            c.params[kit.password_param]
+            kit.password_in(c.params)
             for c in calls
             if c.action == kit.reset_action
             and instance_of(c.params) == account.instance_id
@@ -225,11 +227,12 @@ def instance_of(params: Mapping[str, Any]) -> str | None:
 
 
 def user_of(params: Mapping[str, Any]) -> str | None:
-    """The account a provider call names, whatever the provider calls the parameter (cdb: its first account)."""
+    """The account a provider call names, whatever the provider calls the parameter (cdb, sqlserver: its first
+    account)."""
     for name in ("UserName", "AccountName"):
         if isinstance(params.get(name), str):
             return str(params[name])
     accounts = params.get("Accounts")
     if isinstance(accounts, list) and accounts and isinstance(accounts[0], dict):
-        return str(accounts[0].get("User"))
+        return str(accounts[0].get("User", accounts[0].get("UserName")))
     return None

@@ -35,14 +35,18 @@ class ProviderKit:
     """Its emulator, accepting the keys of the cloud's ring (API keys, and temporary keys its STS issues)."""
     region: str
     instance_prefix: str
-    engine: str
-    """The real database engine behind its accounts in tests: ``postgres`` (PostgreSQL) or ``mysql`` (MariaDB)."""
+    engine: str | None
+    """The real database engine behind its accounts in tests: ``postgres`` (PostgreSQL), ``mysql`` (MariaDB) or
+    ``redis``; None where no such server runs here (SQL Server, MongoDB): the emulator's own account store is then
+    what a rotation is proven against, as the provider's answer is in production."""
     calls: tuple[str, ...]
     """The API actions a rotation makes: where faults are injected."""
     retryable_code: str
     fatal_code: str
     reset_action: str
     password_param: str
+    """Where the reset carries the password: a parameter's name, or a dotted path into a list of objects
+    (``Accounts.0.Password``)."""
     reports_changes: bool
     """Whether it lists an account as changing until a late reset has reached the database."""
     documented: Mapping[str, int]
@@ -62,6 +66,18 @@ class ProviderKit:
     cam_authentication: bool = False
     """Whether its accounts can be switched to CAM authentication (TencentDB's ``OpenCam``), which no reset may
     touch: its emulator then has ``use_cam_authentication``."""
+
+    def password_in(self, params: Mapping[str, Any]) -> Any:
+        """The password a reset call carried (``password_param``), or None where the call has none."""
+        value: Any = params
+        for part in self.password_param.split("."):
+            if isinstance(value, Mapping):
+                value = value.get(part)
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                return None
+        return value
 
     def floor_recipe(self) -> dict[str, Any]:
         """What the floor needs of this provider, as JSON: the API and the steps."""

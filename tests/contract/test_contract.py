@@ -20,12 +20,16 @@ from documented_codes import DOCUMENTED
 
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
 from crossrotate.registry import PROVIDERS
-from crossrotate.secret import ENGINES
+from crossrotate.secret import ENGINES, SQL_ENGINES
 from localcloud.aws.secretsmanager import LambdaContext
 from localcloud.cloud import KITS, Account, LocalCloud
 from localcloud.databases import MariaDbServer, PostgresServer, logs_in
 
 NAMES = sorted(PROVIDERS)
+WITH_SERVER = [name for name in NAMES if PROVIDERS[name].engine is not None]
+"""The providers whose engine a real server runs here: their rotations are proven by logging in."""
+WITHOUT_SERVER = [name for name in NAMES if PROVIDERS[name].engine is None]
+ONE_ACCOUNT = [name for name in NAMES if PROVIDERS[name].only_username is not None]
 ACCESS = ["api-key", "keyless"]
 """How the secrets of a test reach the provider API: an API key secret, or keyless federation."""
 
@@ -35,7 +39,8 @@ def test_the_registry_record_and_the_stand_in_agree(provider: str) -> None:
     spec, kit = PROVIDERS[provider], KITS[provider]
     assert spec.name == provider
     assert spec.instance_id.match(kit.new_instance_id())
-    assert spec.engine in ENGINES
+    assert spec.engine in (*ENGINES, None)
+    assert kit.engine == spec.engine or {kit.engine, spec.engine} <= set(SQL_ENGINES)  # RDS runs either
     assert spec.actions
     assert all(action.split(":", 1)[1] in kit.calls for action in spec.actions)
     policy = spec.password_policy
@@ -79,6 +84,26 @@ def test_the_reset_is_complete_when_the_step_returns(provider: str, local: Local
     assert local.password_of(account) == pending
 
 
+def refused_at_create(local: LocalCloud, account: Account, document: dict[str, Any]) -> FatalRotationError:
+    """createSecret of a rotation of ``document``: the fatal error it raised, having changed no version and called
+    no provider."""
+    from app import lambda_handler
+
+    local.driver.sm.put_secret_value(SecretId=account.secret_id, SecretString=json.dumps(document))
+    rotation = local.driver.start_rotation(account.secret_id)
+    labels = local.driver.versions(account.secret_id)
+    calls = len(local.emulators[account.provider].calls)
+    event = {"Step": "createSecret", "SecretId": account.secret_id, "ClientRequestToken": rotation.token}
+    with pytest.raises(FatalRotationError) as raised:
+        lambda_handler(event, LambdaContext())
+    assert local.driver.versions(account.secret_id) == labels
+    assert len(local.emulators[account.provider].calls) == calls
+    local.driver.sm.update_secret_version_stage(
+        SecretId=account.secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=rotation.token
+    )
+    return raised.value
+
+
 def bad_documents(provider: str, account: Account) -> list[tuple[str, dict[str, Any]]]:
     other = next(KITS[name] for name in NAMES if KITS[name].instance_prefix != KITS[provider].instance_prefix)
     cases = [
@@ -94,24 +119,10 @@ def bad_documents(provider: str, account: Account) -> list[tuple[str, dict[str, 
 
 @pytest.mark.parametrize("provider", NAMES)
 def test_bad_secret_fields_are_classified_and_change_nothing(provider: str, local: LocalCloud) -> None:
-    from app import lambda_handler
-
     account = local.account(provider)
-    calls = len(local.emulators[provider].calls)
     for label, change in bad_documents(provider, account):
-        document = {**local.driver.value(account.secret_id), **change}
-        local.driver.sm.put_secret_value(SecretId=account.secret_id, SecretString=json.dumps(document))
-        rotation = local.driver.start_rotation(account.secret_id)
-        labels = local.driver.versions(account.secret_id)
-        event = {"Step": "createSecret", "SecretId": account.secret_id, "ClientRequestToken": rotation.token}
-        with pytest.raises(FatalRotationError) as raised:
-            lambda_handler(event, LambdaContext())
-        assert raised.value.code == "InvalidSecret", label
-        assert local.driver.versions(account.secret_id) == labels, label
-        local.driver.sm.update_secret_version_stage(
-            SecretId=account.secret_id, VersionStage="AWSPENDING", RemoveFromVersionId=rotation.token
-        )
-    assert len(local.emulators[provider].calls) == calls
+        error = refused_at_create(local, account, {**local.driver.value(account.secret_id), **change})
+        assert error.code == "InvalidSecret", label
 
 
 @pytest.mark.parametrize("provider", NAMES)
@@ -136,7 +147,7 @@ def test_a_failed_reset_is_classified_by_the_table_and_changes_no_password(
     assert local.password_of(account) == account.old_password
 
 
-@pytest.mark.parametrize("provider", NAMES)
+@pytest.mark.parametrize("provider", WITH_SERVER)
 @pytest.mark.parametrize("access", ACCESS)
 def test_a_rotation_is_proven_on_the_real_database(
     provider: str, access: str, local: LocalCloud, servers: dict[str, PostgresServer | MariaDbServer]
@@ -154,6 +165,36 @@ def test_a_rotation_is_proven_on_the_real_database(
     new_password = local.driver.value(account.secret_id)["password"]
     assert logs_in(kit.engine, server.port, account.username, new_password, tls=True)
     assert not logs_in(kit.engine, server.port, account.username, account.old_password, tls=True)
+
+
+@pytest.mark.parametrize("provider", WITHOUT_SERVER)
+@pytest.mark.parametrize("key", ["host", "engine"])
+def test_a_login_target_is_refused_where_no_login_can_prove_the_password(
+    provider: str, key: str, local: LocalCloud
+) -> None:
+    """SQL Server and MongoDB: no server of theirs runs here, and the function has no driver for them, so the
+    provider's own answer is the proof. A secret naming a ``host`` (or ``engine``) is refused, not ignored: it would
+    promise a login proof that never happens."""
+    account = local.account(provider)
+    document = {**local.driver.value(account.secret_id), key: "127.0.0.1" if key == "host" else "mysql"}
+    error = refused_at_create(local, account, document)
+    assert error.code == "InvalidSecret"
+    assert f"{key} is not accepted for {provider}" in str(error)
+    assert local.password_of(account) == account.old_password
+
+
+@pytest.mark.parametrize("provider", ONE_ACCOUNT)
+@pytest.mark.parametrize("change", [{"username": "app_user"}, {"usernames": ["root", "app_b"]}])
+def test_a_root_only_reset_refuses_any_other_account(provider: str, change: dict[str, Any], local: LocalCloud) -> None:
+    """A service that resets only one account (ApsaraDB for MongoDB's ``root``): another account, or dual-account
+    mode, is bad input named as such, not a provider error after a call."""
+    only = PROVIDERS[provider].only_username
+    account = local.account(provider)
+    assert account.username == only
+    error = refused_at_create(local, account, {**local.driver.value(account.secret_id), **change})
+    assert error.code == "InvalidSecret"
+    assert f"only the {only!r} account" in str(error)
+    assert local.password_of(account) == account.old_password
 
 
 @pytest.mark.parametrize("provider", [name for name in NAMES if KITS[name].cam_authentication])

@@ -40,6 +40,7 @@ import pytest
 from conftest import PROPERTY_RUNS, unique
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from proof import back_with_database, login_keys, server_for, works
 
 from crossrotate import actions, events, runtime
 from crossrotate.errors import FatalRotationError, RetryableRotationError, RotationError
@@ -49,7 +50,7 @@ from crossrotate.registry import PROVIDERS
 from localcloud.aws.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
 from localcloud.base import Fault
 from localcloud.cloud import KITS, ROLES, LocalCloud, instance_of, user_of
-from localcloud.databases import MariaDbServer, PostgresServer, logs_in
+from localcloud.databases import MariaDbServer, PostgresServer
 
 CLIENT_TIMEOUT_S = 0.1
 """Real time: a "delay" fault answers after twice this. An emulator's own answer in this process took 81 ms at
@@ -122,7 +123,7 @@ FAULT = st.one_of(
 
 @st.composite
 def schedules(draw: st.DrawFn, dual: bool = False) -> dict[str, Any]:
-    provider = draw(st.sampled_from(sorted(KITS)))
+    provider = draw(st.sampled_from(sorted(name for name in KITS if not dual or not PROVIDERS[name].only_username)))
     kit = KITS[provider]
     faults = draw(st.lists(st.tuples(st.sampled_from(kit.calls), FAULT, st.integers(1, 3)), max_size=4))
     access = draw(st.sampled_from(["api-key", "keyless"]))
@@ -199,10 +200,10 @@ class Run:
         self.provider = schedule["provider"]
         self.kit = KITS[self.provider]
         self.emulator: Any = world.cloud.emulators[self.provider]
-        self.engine = self.kit.engine
-        self.server = world.servers[self.engine]
+        self.server = server_for(self.kit, world.servers)
+        """The real database behind the account, or None where no server of its engine runs here."""
         self.instance_id = self.kit.new_instance_id()
-        self.username = "u" + secrets.token_hex(6)
+        self.username = PROVIDERS[self.provider].only_username or "u" + secrets.token_hex(6)
         self.dual = bool(schedule.get("dual"))
         self.other = "v" + secrets.token_hex(6)
         """Dual-account mode's second account."""
@@ -226,12 +227,12 @@ class Run:
         if hasattr(self.emulator, "task_seconds"):
             self.emulator.task_seconds = 0.05  # a task left running by a failed step ends soon after
         self.emulator.add_account(self.instance_id, self.username, old_password)
-        self.emulator.back_with_database(self.instance_id, self.username, old_password, self.server.admin_dsn)
+        back_with_database(self.kit, self.emulator, self.server, self.instance_id, self.username, old_password)
         access: dict[str, Any] = {}
         if self.dual:
             other_password = "Other-Passw0rd!" + secrets.token_hex(4)
             self.emulator.add_account(self.instance_id, self.other, other_password)
-            self.emulator.back_with_database(self.instance_id, self.other, other_password, self.server.admin_dsn)
+            back_with_database(self.kit, self.emulator, self.server, self.instance_id, self.other, other_password)
             access["usernames"] = [self.username, self.other]
         if self.schedule["access"] == "keyless":
             role_arn, identity_provider = ROLES[self.cloud_name]
@@ -248,9 +249,7 @@ class Run:
                 "instance_id": self.instance_id,
                 "username": self.username,
                 "password": old_password,
-                "host": "127.0.0.1",
-                "port": self.server.port,
-                "engine": self.engine,
+                **login_keys(self.kit, self.server),
                 "tls": "disable",
             },
         )
@@ -414,7 +413,7 @@ class Run:
         with self.emulator.lock:
             calls = list(self.emulator.calls)
         resets = [c for c in calls if c.action == self.kit.reset_action and instance_of(c.params) == self.instance_id]
-        if not {c.params[self.kit.password_param] for c in resets} <= self.known_passwords:
+        if not {self.kit.password_in(c.params) for c in resets} <= self.known_passwords:
             self.problems.append(f"{moment}: a reset carried a password no labelled version held")
         if self.in_use is not None:
             touched = [c for c in calls[self.calls_mark :] if c in resets and user_of(c.params) == self.in_use]
@@ -432,7 +431,7 @@ class Run:
                 self.problems.append(f"{moment}: between rotations, AWSPREVIOUS does not log in")
 
     def logs_in(self, version: dict[str, Any]) -> bool:
-        return logs_in(self.engine, self.server.port, version["username"], version["password"])
+        return works(self.kit, self.emulator, self.server, self.instance_id, version["username"], version["password"])
 
     # -- the schedule ------------------------------------------------------------------------------------------
     def play(self) -> None:

@@ -157,3 +157,59 @@ def test_tls_ca_is_a_pem_certificate_for_verify_full_only() -> None:
             read_secret(json.dumps(document), "secret")
         assert raised.value.code == "InvalidSecret"
         assert words in str(raised.value)
+
+
+def rules_like(provider: str, **changes: Any) -> Any:
+    """A registered provider's rules with some changed: the engine and one-account rules, whatever the registry
+    holds today."""
+    from crossrotate.registry import PROVIDERS
+
+    return PROVIDERS[provider]._replace(**changes)
+
+
+def parse_with(rules: Any, document: dict[str, Any]) -> Any:
+    from crossrotate.secret import parse_secret
+
+    return parse_secret(json.dumps(document), "secret", {rules.name: rules}.get)
+
+
+@pytest.mark.parametrize(
+    ("engine", "named", "accepted"),
+    [
+        ("postgres", None, "postgres"),
+        ("postgres", "mysql", "mysql"),  # a SQL provider's secret may name the other SQL engine
+        ("mysql", "redis", None),
+        ("redis", None, "redis"),
+        ("redis", "mysql", None),
+        ("redis", "postgres", None),
+    ],
+)
+def test_a_secret_names_only_an_engine_of_its_providers_kind(
+    engine: str, named: str | None, accepted: str | None
+) -> None:
+    rules = rules_like("tencentcloud-postgres", engine=engine)
+    document = {**VALID, "host": "db.example", **({"engine": named} if named else {})}
+    if accepted is None:
+        with pytest.raises(FatalRotationError, match="engine must be one of") as raised:
+            parse_with(rules, document)
+        assert raised.value.code == "InvalidSecret"
+    else:
+        assert parse_with(rules, document).engine == accepted
+
+
+@pytest.mark.parametrize("key", ["host", "engine"])
+def test_a_provider_no_login_can_prove_refuses_a_login_target(key: str) -> None:
+    rules = rules_like("tencentcloud-postgres", engine=None)
+    assert parse_with(rules, VALID).engine is None
+    with pytest.raises(FatalRotationError, match=f"{key} is not accepted for tencentcloud-postgres") as raised:
+        parse_with(rules, {**VALID, key: "mysql"})
+    assert raised.value.code == "InvalidSecret"
+
+
+def test_a_root_only_provider_refuses_other_accounts_and_dual_account() -> None:
+    rules = rules_like("tencentcloud-postgres", only_username="root")
+    assert parse_with(rules, {**VALID, "username": "root"}).username == "root"
+    for change in ({}, {"username": "root", "usernames": ["root", "other"]}):
+        with pytest.raises(FatalRotationError, match="only the 'root' account") as raised:
+            parse_with(rules, {**VALID, **change})
+        assert raised.value.code == "InvalidSecret"

@@ -124,8 +124,10 @@ class ProviderSpec(NamedTuple):
     instance_id: re.Pattern[str]
     password_policy: PasswordPolicy
     errors: ErrorTable
-    engine: Literal["postgres", "mysql"]
-    """The database engine its login probe uses when the secret names none."""
+    engine: Literal["postgres", "mysql", "redis"] | None
+    """The database engine its login probe uses when the secret names none; None when no login can prove a
+    password (no such server reachable: the provider's answer is the proof, and a secret naming ``host`` is
+    refused)."""
     client_class: str
     """``module:Class`` of its :class:`~crossrotate.ports.ProviderApi`, built from a ClientConfig and ``errors``;
     imported when a secret of the provider first needs its API."""
@@ -133,6 +135,8 @@ class ProviderSpec(NamedTuple):
     """Keys of the secret that only this provider reads, with their form and default."""
     actions: tuple[str, ...] = ()
     """The API actions the function calls, for least-privilege policies (and the docs that list them)."""
+    only_username: str | None = None
+    """The one account the service resets (a root-only reset): other accounts and dual-account are refused."""
 
     def client(self, config: ClientConfig) -> ProviderApi:
         """The provider's client for ``config``'s account, its answers of any shape ending in classified errors."""

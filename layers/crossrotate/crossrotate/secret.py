@@ -20,7 +20,11 @@ from .passwords import PasswordPolicy
 
 REGION = re.compile(r"^[a-z]{2,}(-[a-z0-9]+){1,4}$")
 USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$")
-ENGINES = ("postgres", "mysql")
+SQL_ENGINES = ("postgres", "mysql")
+ENGINES = (*SQL_ENGINES, "redis")
+"""The engines a login probe speaks. A SQL provider's secret may name either SQL engine (a MySQL-compatible
+service can front PostgreSQL's probe only by mistake, but a proxy may change the wire protocol); a Redis provider's
+only ``redis``; a provider whose engine is None (no server reachable to prove a login: SQL Server, MongoDB) none."""
 TLS_MODES = ("require", "verify-full", "disable")
 MAX_SECRET_BYTES = 65536
 PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----\s+[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----")
@@ -44,7 +48,13 @@ class SecretRules(Protocol):
     def instance_id(self) -> re.Pattern[str]: ...
 
     @property
-    def engine(self) -> str: ...
+    def engine(self) -> str | None:
+        """The engine its login probe uses by default; None when no login can prove a password (the provider's
+        own answer is the proof, and ``host`` is refused rather than ignored)."""
+
+    @property
+    def only_username(self) -> str | None:
+        """The one account the service can reset (a root-only reset), or None when any account can be."""
 
     @property
     def fields(self) -> Mapping[str, Field]: ...
@@ -78,7 +88,7 @@ class DatabaseSecret(NamedTuple):
     host: str | None
     port: int | None
     dbname: str | None
-    engine: str
+    engine: str | None
     tls: str
     tls_ca: str | None
     """PEM of the CA that signed the database's certificate, for ``verify-full``."""
@@ -159,6 +169,36 @@ def _choice(document: Mapping[str, Any], key: str, label: str, choices: tuple[st
     return value
 
 
+def _engine(document: Mapping[str, Any], label: str, rules: SecretRules) -> str | None:
+    """The login probe's engine, from the ones the provider's engine allows; None (and no ``host``) for a provider
+    no login can prove."""
+    if rules.engine is None:
+        for key in ("host", "engine"):
+            if document.get(key) is not None:
+                raise own(
+                    "InvalidSecret",
+                    f"{label}: {key} is not accepted for {rules.name}: no login can prove its password here, the "
+                    "provider's own answer is the proof",
+                )
+        return None
+    allowed = SQL_ENGINES if rules.engine in SQL_ENGINES else (rules.engine,)
+    return _choice(document, "engine", label, allowed, rules.engine)
+
+
+def _only_username(username: str, usernames: tuple[str, ...], label: str, rules: SecretRules) -> None:
+    """A root-only reset: the secret must name that account, alone."""
+    only = rules.only_username
+    if only is None:
+        return
+    if username != only:
+        raise own("InvalidSecret", f"{label}: {rules.name} can reset only the {only!r} account's password")
+    if usernames:
+        raise own(
+            "InvalidSecret",
+            f"{label}: usernames (dual-account) is not possible on {rules.name}: it resets only the {only!r} account",
+        )
+
+
 def parse_secret(
     secret_string: str | None, label: str, rules_for: Callable[[str], SecretRules | None]
 ) -> DatabaseSecret:
@@ -189,6 +229,8 @@ def parse_secret(
     if not USERNAME.fullmatch(username):
         raise own("InvalidSecret", f"{label}: username is not a valid account name")
     usernames = _usernames(document, username, label)
+    _only_username(username, usernames, label, rules)
+    engine = _engine(document, label, rules)
     role_arn = _optional(document, "role_arn", label)
     if role_arn is not None and not rules.role_arn.fullmatch(role_arn):
         raise own("InvalidSecret", f"{label}: role_arn is not a role ARN of {provider}'s cloud")
@@ -221,7 +263,7 @@ def parse_secret(
         host=_optional(document, "host", label),
         port=_port(document, label),
         dbname=_optional(document, "dbname", label),
-        engine=_choice(document, "engine", label, ENGINES, rules.engine),
+        engine=engine,
         tls=tls,
         tls_ca=tls_ca,
         options=options,

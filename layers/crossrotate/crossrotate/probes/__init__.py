@@ -60,6 +60,8 @@ class DatabaseLogin(NamedTuple):
     timeout: float = LOGIN_TIMEOUT_S
 
     def log_in(self, secret: DatabaseSecret) -> Login:
+        if secret.engine is None:  # the secret format refuses a host for such a provider: never asked
+            return Login(False, "InvalidSecret", f"no login can prove a {secret.provider} password")
         module = importlib.import_module(f"{__name__}.{secret.engine}")
         engine_login = cast(EngineLogin, module.log_in)
         port = secret.port or DEFAULT_PORTS[secret.engine]
