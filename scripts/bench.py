@@ -425,6 +425,15 @@ VARIANTS = (
     Variant("keyless", "keyless", False),
     Variant("dual", "api-key", True),
 )
+
+
+def variants_of(provider: str) -> tuple[Variant, ...]:
+    """The variants a provider has: no dual-account one where the service resets one account only."""
+    from crossrotate.registry import PROVIDERS
+
+    return tuple(v for v in VARIANTS if not (v.dual and PROVIDERS[provider].only_username))
+
+
 SIDES = ("function", "floor")
 """The product, and the floor (``scripts/rotation_floor.py``): the same calls with none of the product's logic."""
 SIDE_ARGUMENTS = {"function": [], "floor": ["--rotation-floor"]}
@@ -554,17 +563,17 @@ def rotations() -> dict[str, Runs]:
         for provider in PROVIDERS:
             accounts = {
                 v.name: cloud.account(provider, access=v.access, other="app_user_b" if v.dual else None)
-                for v in VARIANTS
+                for v in variants_of(provider)
             }
             runs[provider] = {
-                (side, v.name, kind): [] for side in SIDES for v in VARIANTS for kind in ("fresh", "warm")
+                (side, v.name, kind): [] for side in SIDES for v in variants_of(provider) for kind in ("fresh", "warm")
             }
             for turn in range(ROTATIONS):
-                for variant in VARIANTS:
+                for variant in variants_of(provider):
                     for side in taking_turns(SIDES, turn):
                         fresh = fresh_sandboxes(side_env(cloud, side), SIDE_ARGUMENTS[side])
                         runs[provider][side, variant.name, "fresh"].append(rotate(cloud, accounts[variant.name], fresh))
-            for variant in VARIANTS:
+            for variant in variants_of(provider):
                 account = accounts[variant.name]
                 sandboxes = {side: WarmSandbox(side_env(cloud, side), SIDE_ARGUMENTS[side]) for side in SIDES}
                 try:
@@ -652,7 +661,7 @@ class FloorRatio:
 def floor_ratios(runs: dict[str, Runs]) -> list[FloorRatio]:
     ratios = []
     for provider, r in runs.items():
-        for variant in VARIANTS:
+        for variant in variants_of(provider):
             fresh = tuple(median(r[side, variant.name, "fresh"]) for side in SIDES)
             warm = tuple(median(r[side, variant.name, "warm"], "cpu_s") for side in SIDES)
             pairs = zip(r["function", variant.name, "warm"], r["floor", variant.name, "warm"], strict=True)
