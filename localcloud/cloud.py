@@ -177,11 +177,13 @@ class LocalCloud:
             keys = {"role_arn": ROLES[cloud][0], "oidc_provider": ROLES[cloud][1], **keys}
         elif access == "api-key":
             keys = {"credentials_secret": self.key_secrets[cloud], **keys}
-        instance_id, password = kit.new_instance_id(), "Initial-Passw0rd!" + secrets.token_hex(4)
+        # Starting passwords every provider's rule accepts (TencentDB for MongoDB's symbols have no "-"): cancel
+        # sends them back to the provider.
+        instance_id, password = kit.new_instance_id(), "Initial_Passw0rd!" + secrets.token_hex(4)
         self.emulators[provider].add_account(instance_id, username, password)  # type: ignore[attr-defined]
         others = {}
         if other is not None:
-            others[other] = "Other-Passw0rd!" + secrets.token_hex(4)
+            others[other] = "Other_Passw0rd!" + secrets.token_hex(4)
             self.emulators[provider].add_account(instance_id, other, others[other])  # type: ignore[attr-defined]
             keys = {"usernames": [username, other], **keys}
         secret_id = f"localcloud/{provider}/{uuid.uuid4().hex[:12]}"

@@ -221,7 +221,7 @@ class Run:
 
     # -- set-up ------------------------------------------------------------------------------------------------
     def prepare(self) -> Rotation:
-        self.old_password = old_password = "Old-Passw0rd!" + secrets.token_hex(4)
+        self.old_password = old_password = "Old_Passw0rd!" + secrets.token_hex(4)
         self.emulator.clear_faults()
         self.emulator.propagation_delay = 0.0
         if hasattr(self.emulator, "task_seconds"):
@@ -230,7 +230,7 @@ class Run:
         back_with_database(self.kit, self.emulator, self.server, self.instance_id, self.username, old_password)
         access: dict[str, Any] = {}
         if self.dual:
-            other_password = "Other-Passw0rd!" + secrets.token_hex(4)
+            other_password = "Other_Passw0rd!" + secrets.token_hex(4)
             self.emulator.add_account(self.instance_id, self.other, other_password)
             back_with_database(self.kit, self.emulator, self.server, self.instance_id, self.other, other_password)
             access["usernames"] = [self.username, self.other]
