@@ -53,6 +53,7 @@ PROVIDERS = Registry(
         "tencentcloud-tdsqlc": "tencentcloud.tdsqlc",
         "tencentcloud-mariadb": "tencentcloud.mariadb",
         "alibabacloud-mongodb": "alibabacloud.mongodb",
+        "tencentcloud-mongodb": "tencentcloud.mongodb",
     }
 )
 
