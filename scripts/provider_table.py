@@ -1,4 +1,5 @@
-"""The README's provider table, from the registry's specs: printed, or written in (`make table`)."""
+"""The README's provider table and docs/secret-format.md's password table, from the registry's specs: printed, or
+written in (`make table`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "layers" / "crossrotate"))
 from crossrotate.provider import ProviderSpec
 from crossrotate.registry import PROVIDERS
 
-START, END = "<!-- providers:start -->\n", "<!-- providers:end -->"
+MARKERS = {"providers": "README.md", "passwords": "docs/secret-format.md"}
+"""Each table's name (``<!-- name:start -->`` … ``<!-- name:end -->``) and the document it is written into."""
 
 
 LOGIN = {
@@ -43,15 +45,38 @@ def rows() -> Iterator[str]:
         )
 
 
-def rewrite(document: Path) -> None:
-    """Replace the table between the document's provider markers."""
+def code(text: str) -> str:
+    """``text`` as inline code inside a table cell: ``|`` escaped, wider fences around a backtick."""
+    text = text.replace("|", "\\|")
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def password_rows() -> Iterator[str]:
+    """Each provider's documented rule, as its :class:`~crossrotate.passwords.PasswordPolicy` holds it."""
+    yield "| provider | length | symbols it allows | classes it requires (of lower, upper, digits, symbols) | not first |"  # noqa: E501
+    yield "|---|---|---|---|---|"
+    for name, spec in PROVIDERS.items():
+        policy = spec.password_policy
+        first = " ".join(code(c) for c in policy.forbidden_first) or "none"
+        length = f"{policy.min_length} to {policy.max_length}"
+        yield f"| `{name}` | {length} | {code(policy.symbols)} | {policy.classes_required} | {first} |"
+
+
+TABLES = {"providers": rows, "passwords": password_rows}
+
+
+def rewrite(document: Path, name: str) -> None:
+    """Replace the table between the document's markers for ``name``."""
+    start, end = f"<!-- {name}:start -->\n", f"<!-- {name}:end -->"
     text = document.read_text()
-    head, rest = text.split(START, 1)
-    document.write_text(head + START + "\n".join(rows()) + "\n" + END + rest.split(END, 1)[1])
+    head, rest = text.split(start, 1)
+    document.write_text(head + start + "\n".join(TABLES[name]()) + "\n" + end + rest.split(end, 1)[1])
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--write"]:
-        rewrite(Path(__file__).parents[1] / "README.md")
+        for name, document in MARKERS.items():
+            rewrite(Path(__file__).parents[1] / document, name)
     else:
-        print("\n".join(rows()))
+        for table in TABLES.values():
+            print("\n".join(table()), end="\n\n")

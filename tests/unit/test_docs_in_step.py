@@ -78,6 +78,15 @@ def test_the_readmes_provider_table_is_the_registrys() -> None:
     assert all(f"`{name}`" in rows for name in PROVIDERS)
 
 
+def test_the_password_table_is_the_policies() -> None:
+    """Each provider's password rule is written once, in its spec: secret-format.md's table is made from it."""
+    rows = "\n".join(runpy.run_path(str(ROOT / "scripts" / "provider_table.py"))["password_rows"]())
+    assert (
+        f"<!-- passwords:start -->\n{rows}\n<!-- passwords:end -->" in (ROOT / "docs" / "secret-format.md").read_text()
+    )
+    assert all(f"`{name}`" in rows for name in PROVIDERS)
+
+
 def test_one_version_everywhere() -> None:
     template = load_template()["Metadata"]["AWS::ServerlessRepo::Application"]["SemanticVersion"]
     project = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
