@@ -1,6 +1,7 @@
 """`make vectors`: signing test vectors produced by the official SDKs, for tests/unit/test_signing_vectors.py.
 
-Each official client (Tencent's postgres and cdb, Alibaba's rds and polardb, with V3 and RPC v1 signatures) sends
+Each official client (Tencent's postgres and cdb, Alibaba's rds and polardb with V3 and RPC v1 signatures, Huawei's
+rds with SDK-HMAC-SHA256, API key and temporary credentials) sends
 real requests of the shapes this function sends, plus the awkward cases (non-ASCII values, a password with
 ``+&=*~`` and a space, an action with no parameters), to a capture server on loopback that answers success. What
 the SDK put on the wire (method, query, headers, body, and the signature it computed) is written to
@@ -33,6 +34,9 @@ class Capture(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def do_GET(self) -> None:
+        self.do_POST()
+
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
@@ -46,8 +50,13 @@ class Capture(BaseHTTPRequestHandler):
                 "body": body.decode("utf-8"),
             }
         )
-        tencent = "x-tc-action" in {k.lower() for k in self.headers}
-        answer = {"Response": {"RequestId": "r", "AsyncRequestId": "t"}} if tencent else {"RequestId": "r"}
+        names = {k.lower() for k in self.headers}
+        if "x-tc-action" in names:
+            answer: dict[str, Any] = {"Response": {"RequestId": "r", "AsyncRequestId": "t"}}
+        elif "x-sdk-date" in names:  # Huawei Cloud
+            answer = {"resp": "successful"} if self.command == "POST" else {"users": [], "total_count": 0}
+        else:
+            answer = {"RequestId": "r"}
         data = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -134,6 +143,38 @@ def alibaba_cases(endpoint: str) -> list[dict[str, Any]]:
     return cases
 
 
+def huawei_cases(endpoint: str) -> list[dict[str, Any]]:
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkrds.v3 import RdsClient
+    from huaweicloudsdkrds.v3 import model as rds
+
+    key = ("HPUAEXAMPLEKEYID0123", "ExampleSecretKey0123456789abcdefghijklmn")
+    project, instance = "0" * 31 + "a", "dsfae23fsfdsae3435in01"
+    cases = []
+
+    def client(token: str | None = None) -> Any:
+        credentials = BasicCredentials(key[0], key[1], project)
+        if token:
+            credentials = credentials.with_security_token(token)
+        return RdsClient.new_builder().with_credentials(credentials).with_endpoints([f"http://{endpoint}"]).build()
+
+    def send(name: str, call: Any, token: str | None = None) -> None:
+        call(client(token))
+        request = captured.pop()
+        cases.append({"name": name, "access_key": key[0], "secret_key": key[1], **request})
+
+    reset = rds.SetDbUserPwdRequest(instance_id=instance, body=rds.DbUserPwdRequest(name="app_user", password=AWKWARD))
+    send("rds SetDbUserPwd, an awkward password", lambda c: c.set_db_user_pwd(reset))
+    send("rds SetDbUserPwd, temporary credentials", lambda c: c.set_db_user_pwd(reset), token="example-security-token")
+    pg = rds.SetPostgresqlDbUserPwdRequest(
+        instance_id=instance, body=rds.DbUserPwdRequest(name="用户", password="Plain-Passw0rd")
+    )
+    send("rds SetPostgresqlDbUserPwd, a non-ASCII user", lambda c: c.set_postgresql_db_user_pwd(pg))
+    listing = rds.ListDbUsersRequest(instance_id=instance, page=1, limit=100)
+    send("rds ListDbUsers, a query (GET)", lambda c: c.list_db_users(listing))
+    return cases
+
+
 def main() -> int:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Capture)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -149,16 +190,20 @@ def main() -> int:
                     "alibabacloud-tea-openapi",
                     "alibabacloud-rds20140815",
                     "alibabacloud-polardb20170801",
+                    "huaweicloudsdkcore",
+                    "huaweicloudsdkrds",
                 )
             },
             "tencentcloud": tencent_cases(endpoint),
             "alibabacloud": alibaba_cases(endpoint),
+            "huaweicloud": huawei_cases(endpoint),
         }
     finally:
         server.shutdown()
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
-    print(f"{len(document['tencentcloud']) + len(document['alibabacloud'])} vectors written to {OUT.relative_to(ROOT)}")
+    count = sum(len(document[cloud]) for cloud in ("tencentcloud", "alibabacloud", "huaweicloud"))
+    print(f"{count} vectors written to {OUT.relative_to(ROOT)}")
     return 0
 
 
