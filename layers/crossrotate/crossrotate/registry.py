@@ -52,6 +52,7 @@ PROVIDERS = Registry(
         "alibabacloud-polardb": "alibabacloud.polardb",
         "tencentcloud-tdsqlc": "tencentcloud.tdsqlc",
         "tencentcloud-mariadb": "tencentcloud.mariadb",
+        "tencentcloud-sqlserver": "tencentcloud.sqlserver",
     }
 )
 
