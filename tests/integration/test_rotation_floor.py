@@ -74,7 +74,7 @@ class Recorder:
         if key == "SecretString":  # the pending document: its fields and account, not its new password
             document = json.loads(value)
             return sorted(document), document["username"]
-        if key in ("RemoveFromVersionId", "AsyncRequestId", "Timestamp"):
+        if key in ("RemoveFromVersionId", "AsyncRequestId", "FlowId", "Timestamp"):
             return f"<{key}>"
         if key in ("Password", "NewPassword", "AccountPassword", "NewAccountPassword"):
             return "<new password>"

@@ -54,6 +54,7 @@ PROVIDERS = Registry(
         "tencentcloud-mariadb": "tencentcloud.mariadb",
         "alibabacloud-mongodb": "alibabacloud.mongodb",
         "tencentcloud-mongodb": "tencentcloud.mongodb",
+        "tencentcloud-sqlserver": "tencentcloud.sqlserver",
     }
 )
 
