@@ -24,7 +24,7 @@ class FloorStep(NamedTuple):
     answer field), inside lists and objects too."""
     keep: str | None = None
     """A field of the answer that later steps name."""
-    until: tuple[str, str] | None = None
+    until: tuple[str, str | int] | None = None
     """Call again, after the function's poll interval, until this field of the answer has this value."""
 
 

@@ -332,7 +332,7 @@ KIT = ProviderKit(
             {"InstanceId": "$instance_id", "Accounts": [{"UserName": "$username", "Password": "$password"}]},
             keep="FlowId",
         ),
-        FloorStep("DescribeFlowStatus", {"FlowId": "$FlowId"}, until=("Status", 0)),  # type: ignore[arg-type]
+        FloorStep("DescribeFlowStatus", {"FlowId": "$FlowId"}, until=("Status", 0)),
         FloorStep(
             "DescribeAccounts", {"InstanceId": "$instance_id", "Name": "$username", "Limit": 100, "Offset": 0}
         ),
