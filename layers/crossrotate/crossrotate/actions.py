@@ -214,7 +214,7 @@ def _sendable(value: SecretValue | None) -> DatabaseSecret | None:
         pending = read_secret(value.secret_string, "AWSPENDING")
     except FatalRotationError:
         return None
-    return None if pending.rules.password_policy.violations(pending.password) else pending
+    return None if pending.rules.password_policy.violations(pending.password, pending.username) else pending
 
 
 def _holder_of(pending: DatabaseSecret, secret_id: str, deps: Dependencies) -> DatabaseSecret:

@@ -2,6 +2,8 @@
 
 Generation draws from the operating system's CSPRNG (:mod:`secrets`) and always includes every character
 class, even where the provider needs fewer: a password that satisfies the strictest reading is never refused.
+For the same reason no password contains its account's name, or that name reversed (ignoring case), on any
+provider: SQL Server refuses a password containing the login's name, and others refuse the name itself.
 """
 
 from __future__ import annotations
@@ -16,6 +18,18 @@ LOWER = string.ascii_lowercase
 UPPER = string.ascii_uppercase
 DIGITS = string.digits
 DEFAULT_LENGTH = 32
+NAME_CHECKED_FROM = 3
+"""Account names this long or longer are kept out of passwords (SQL Server checks names of three characters or
+more); a shorter one would turn up in most passwords, and no rule we know of refuses it."""
+
+
+def contains_name(password: str, username: str) -> bool:
+    """Whether ``password`` holds ``username`` or its reverse, ignoring case (names shorter than
+    :data:`NAME_CHECKED_FROM` never count)."""
+    if len(username) < NAME_CHECKED_FROM:
+        return False
+    folded, name = password.casefold(), username.casefold()
+    return name in folded or name[::-1] in folded
 
 
 def uniform_draws(size: int, count: int) -> list[int]:
@@ -68,22 +82,26 @@ class PasswordPolicy(NamedTuple):
             )
         return length
 
-    def generate(self, length: int) -> str:
+    def generate(self, length: int, username: str = "") -> str:
         """A fresh password of ``length`` characters, uniform over those that have every character class and an
         allowed first character (so that :meth:`violations` finds nothing wrong with it): drawn whole from the
         alphabet, from one read of the CSPRNG, and drawn again when it lacks something (about 2 draws in 100 at
-        32 characters, about half of them at 8)."""
+        32 characters, about half of them at 8), or when it holds the account's name (:func:`contains_name`)."""
         if not max(self.min_length, len(self.classes)) <= length <= self.max_length:
             raise ValueError(f"length {length} outside {self.min_length}-{self.max_length}")
         alphabet, classes = self.alphabet, self.classes
         while True:
             password = "".join([alphabet[i] for i in uniform_draws(len(alphabet), length)])
             used = set(password)
-            if all(not used.isdisjoint(group) for group in classes) and password[0] not in self.forbidden_first:
+            if (
+                all(not used.isdisjoint(group) for group in classes)
+                and password[0] not in self.forbidden_first
+                and not contains_name(password, username)
+            ):
                 return password
 
-    def violations(self, password: str) -> list[str]:
-        """Each rule ``password`` breaks, in words that never quote the password."""
+    def violations(self, password: str, username: str = "") -> list[str]:
+        """Each rule ``password`` (of the account ``username``) breaks, in words that never quote the password."""
         problems = []
         if not self.min_length <= len(password) <= self.max_length:
             problems.append(f"length must be {self.min_length}-{self.max_length}")
@@ -95,4 +113,6 @@ class PasswordPolicy(NamedTuple):
             problems.append(f"needs {self.classes_required} of lower-case, upper-case, digits, symbols")
         if password[:1] and password[0] in self.forbidden_first:
             problems.append(f"must not start with {self.forbidden_first}")
+        if contains_name(password, username):
+            problems.append("must not contain the account's name")
         return problems

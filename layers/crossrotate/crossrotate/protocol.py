@@ -66,7 +66,7 @@ def create_pending(request: StepRequest, metadata: SecretMetadata, deps: Depende
     document = read_secret(current.secret_string if current else None, "AWSCURRENT")
     report.provider = document.provider
     policy = document.rules.password_policy
-    password = policy.generate(policy.length_from(deps.settings.password_length))
+    password = policy.generate(policy.length_from(deps.settings.password_length), document.other_username)
     stored = deps.store.put_pending(
         request.secret_id, request.token, document.next_version(password), request.rotation_token
     )
@@ -137,7 +137,7 @@ def _pending(version: SecretValue | None, request: StepRequest, policy: bool = T
     if version is None or PENDING not in version.stages:
         raise own("NotPending", f"version {request.token} is not AWSPENDING with a value: has createSecret run?")
     pending = read_secret(version.secret_string, "AWSPENDING")
-    problems = pending.rules.password_policy.violations(pending.password) if policy else []
+    problems = pending.rules.password_policy.violations(pending.password, pending.username) if policy else []
     if problems:
         raise own("InvalidPendingPassword", "AWSPENDING's password breaks the policy: " + "; ".join(problems))
     return pending
