@@ -31,7 +31,7 @@ from localcloud.aws.secretsmanager import (
     start_secrets_manager,
 )
 from localcloud.cloud import LocalCloud
-from localcloud.databases import DatabaseMissing, MariaDbServer, PostgresServer
+from localcloud.databases import DatabaseMissing, MariaDbServer, PostgresServer, RedisServer
 from localcloud.tencentcloud.postgres import TencentPostgresEmulator
 
 
@@ -114,10 +114,11 @@ def verify(secret_id: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def servers(
-    postgres_server: PostgresServer, mariadb_server: MariaDbServer
-) -> dict[str, PostgresServer | MariaDbServer]:
-    """The real database servers by engine: ``postgres`` (PostgreSQL) and ``mysql`` (MariaDB)."""
-    return {"postgres": postgres_server, "mysql": mariadb_server}
+    postgres_server: PostgresServer, mariadb_server: MariaDbServer, redis_server: RedisServer
+) -> dict[str, PostgresServer | MariaDbServer | RedisServer]:
+    """The real database servers by engine: ``postgres`` (PostgreSQL), ``mysql`` (MariaDB) and ``redis`` (Redis,
+    behind a proxy as the clouds have)."""
+    return {"postgres": postgres_server, "mysql": mariadb_server, "redis": redis_server}
 
 
 def unique(prefix: str) -> str:
@@ -233,10 +234,20 @@ def mariadb_server(test_ca: trustme.CA) -> Iterator[MariaDbServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_server(test_ca: trustme.CA) -> Iterator[RedisServer]:
+    try:
+        server = RedisServer(test_ca).start()
+    except DatabaseMissing as missing:
+        pytest.skip(str(missing))
+    yield server
+    server.stop()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that need a real database server are marked ``database``: `make unit` leaves them out."""
     for item in items:
-        if {"postgres_server", "mariadb_server"} & set(getattr(item, "fixturenames", ())):
+        if {"postgres_server", "mariadb_server", "redis_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.database)
 
 

@@ -55,6 +55,8 @@ PROVIDERS = Registry(
         "alibabacloud-mongodb": "alibabacloud.mongodb",
         "tencentcloud-mongodb": "tencentcloud.mongodb",
         "tencentcloud-sqlserver": "tencentcloud.sqlserver",
+        "tencentcloud-redis": "tencentcloud.redis",
+        "alibabacloud-redis": "alibabacloud.redis",
     }
 )
 

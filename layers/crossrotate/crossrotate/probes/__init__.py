@@ -31,7 +31,7 @@ from ..ports import Login
 from ..secret import DatabaseSecret
 
 LOGIN_TIMEOUT_S = 5.0
-DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
+DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306, "redis": 6379}
 
 
 @functools.lru_cache(maxsize=16)
@@ -54,7 +54,8 @@ EngineLogin = Callable[[DatabaseSecret, int, "ssl.SSLContext | None", float], Lo
 
 
 class DatabaseLogin(NamedTuple):
-    """:class:`~crossrotate.ports.DatabaseProbe` over pg8000 (postgres) and PyMySQL (mysql)."""
+    """:class:`~crossrotate.ports.DatabaseProbe` over pg8000 (postgres), PyMySQL (mysql) and RESP written by hand
+    (redis)."""
 
     ca_bundle: str | None = None
     timeout: float = LOGIN_TIMEOUT_S
