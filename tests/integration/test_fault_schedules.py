@@ -50,7 +50,7 @@ from crossrotate.registry import PROVIDERS
 from localcloud.aws.secretsmanager import STEPS, LambdaContext, Rotation, SecretsManagerDriver
 from localcloud.base import Fault
 from localcloud.cloud import KITS, ROLES, LocalCloud, instance_of, user_of
-from localcloud.databases import MariaDbServer, PostgresServer
+from localcloud.databases import MariaDbServer, PostgresServer, RedisServer
 
 CLIENT_TIMEOUT_S = 0.1
 """Real time: a "delay" fault answers after twice this. An emulator's own answer in this process took 81 ms at
@@ -85,7 +85,7 @@ class ScaledClock:
 @dataclass
 class World:
     cloud: LocalCloud
-    servers: dict[str, PostgresServer | MariaDbServer]
+    servers: dict[str, PostgresServer | MariaDbServer | RedisServer]
     http: httpx.Client
     ran: int = 0
     violations: list[str] = field(default_factory=list)
@@ -96,12 +96,14 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(secrets_manager: None, postgres_server: PostgresServer, mariadb_server: MariaDbServer) -> Iterator[World]:
+def world(
+    secrets_manager: None, postgres_server: PostgresServer, mariadb_server: MariaDbServer, redis_server: RedisServer
+) -> Iterator[World]:
     cloud = LocalCloud().start(apply_env=False, secrets_manager=False)
     with pytest.MonkeyPatch.context() as patch, httpx.Client(timeout=CLIENT_TIMEOUT_S) as http:
         for name, value in cloud.env.items():
             patch.setenv(name, value)
-        world = World(cloud, {"postgres": postgres_server, "mysql": mariadb_server}, http)
+        world = World(cloud, {"postgres": postgres_server, "mysql": mariadb_server, "redis": redis_server}, http)
         yield world
         PROPERTY_RUNS.append((world.ran, len(world.violations)))
         cloud.stop()
