@@ -28,6 +28,7 @@ from .alibabacloud.sts import AlibabaStsEmulator
 from .aws.secretsmanager import REGION, RecordingMotoServer, SecretsManagerDriver, start_secrets_manager
 from .aws.sts import AwsStsEmulator
 from .base import EmulatorServer, KeyRing
+from .huaweicloud.sts import HuaweiStsEmulator
 from .kit import ProviderKit
 from .tencentcloud.sts import TencentStsEmulator
 
@@ -45,7 +46,7 @@ def floor_environment() -> dict[str, str]:
     return {FLOOR_RECIPES: json.dumps(recipes)}
 
 
-KEY_ID_PREFIX = {"tencentcloud": "AKID", "alibabacloud": "LTAI"}
+KEY_ID_PREFIX = {"tencentcloud": "AKID", "alibabacloud": "LTAI", "huaweicloud": "HWAK"}
 FUNCTION_ROLE = "arn:aws:iam::123456789012:role/crossrotate-local"
 """The AWS role the function runs as: the ``sub`` of its tokens, which each cloud's role trusts."""
 AWS_KEY = ("testing", "testing")
@@ -55,6 +56,10 @@ ROLES = {
     "alibabacloud": (
         "acs:ram::1234567890123456:role/crossrotate",
         "acs:ram::1234567890123456:oidc-provider/aws-localcloud",
+    ),
+    "huaweicloud": (
+        "iam::0f1e2d3c4b5a69788796a5b4c3d2e1f0:agency:crossrotate",
+        "iam::0f1e2d3c4b5a69788796a5b4c3d2e1f0:identity-provider:aws-localcloud",
     ),
 }
 """Per cloud: the role keyless access assumes, and the OIDC identity provider it trusts."""
@@ -108,6 +113,8 @@ class LocalCloud:
                 self._start_cloud(cloud.name)
             self.emulators[name] = KITS[name].emulator(self.rings[cloud.name])
             self.env[f"{cloud.endpoint_variable}_{spec.service}"] = self.emulators[name].start()
+            if cloud.name == "huaweicloud":  # its emulators answer IAM's project lookup too
+                self.env.setdefault(f"{cloud.endpoint_variable}_IAM", self.emulators[name].url)
         if apply_env:
             os.environ.update(self.env)
         return self
@@ -138,6 +145,12 @@ class LocalCloud:
             tencent.add_oidc_provider(provider, aws.issuer, [AUDIENCE], aws.jwks())  # type: ignore[attr-defined]
             tencent.add_role(role_arn, provider, FUNCTION_ROLE)
             self.sts[cloud] = tencent
+        elif cloud == "huaweicloud":
+            huawei = HuaweiStsEmulator(ring)
+            huawei.key_cache_seconds = 300.0  # as a real verifier does
+            huawei.add_oidc_provider(provider, aws.issuer, [AUDIENCE])  # type: ignore[attr-defined]
+            huawei.add_agency(role_arn, provider, FUNCTION_ROLE)
+            self.sts[cloud] = huawei
         else:
             alibaba = AlibabaStsEmulator(ring)
             alibaba.key_cache_seconds = 300.0  # as a real verifier does; tests that watch fetches use their own
@@ -181,6 +194,8 @@ class LocalCloud:
         # sends them back to the provider.
         instance_id, password = kit.new_instance_id(), "Initial_Passw0rd!" + secrets.token_hex(4)
         self.emulators[provider].add_account(instance_id, username, password)  # type: ignore[attr-defined]
+        if cloud == "huaweicloud":  # the project its paths name; a secret without one has it looked up in IAM
+            keys = {"project_id": self.emulators[provider].project_id, **keys}  # type: ignore[attr-defined]
         others = {}
         if other is not None:
             others[other] = "Other_Passw0rd!" + secrets.token_hex(4)
@@ -222,7 +237,7 @@ class LocalCloud:
 
 def instance_of(params: Mapping[str, Any]) -> str | None:
     """The instance (or cluster) a provider call names, whatever the provider calls the parameter."""
-    for name in ("DBInstanceId", "InstanceId", "DBClusterId", "ClusterId"):
+    for name in ("DBInstanceId", "InstanceId", "DBClusterId", "ClusterId", "instance_id"):
         if isinstance(params.get(name), str):
             return str(params[name])
     return None
@@ -231,7 +246,7 @@ def instance_of(params: Mapping[str, Any]) -> str | None:
 def user_of(params: Mapping[str, Any]) -> str | None:
     """The account a provider call names, whatever the provider calls the parameter (cdb, sqlserver: its first
     account)."""
-    for name in ("UserName", "AccountName"):
+    for name in ("UserName", "AccountName", "name"):
         if isinstance(params.get(name), str):
             return str(params[name])
     accounts = params.get("Accounts")

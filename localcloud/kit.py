@@ -79,6 +79,10 @@ class ProviderKit:
                 return None
         return value
 
+    def calls_of(self, action: str) -> tuple[str, ...]:
+        """The calls one of the spec's policy actions authorizes: ``<service>:<Call>`` names its call."""
+        return (action.split(":", 1)[1],)
+
     def floor_recipe(self) -> dict[str, Any]:
         """What the floor needs of this provider, as JSON: the API and the steps."""
         return {

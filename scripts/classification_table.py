@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "layers" / "crossrotate"))
 from crossrotate.aws import SECRETS_MANAGER_ERRORS, SQS_ERRORS, STS_ERRORS
 from crossrotate.errors import OWN_CODES, TRANSPORT, Entry
 from crossrotate.providers.alibabacloud import sts as alibaba_sts
+from crossrotate.providers.huaweicloud import sts as huawei_sts
 from crossrotate.providers.tencentcloud import sts as tencent_sts
 from crossrotate.registry import PROVIDERS
 
@@ -25,6 +26,7 @@ TABLES: list[tuple[str, Mapping[str, Entry]]] = [
     (STS_ERRORS.provider, STS_ERRORS.codes),
     (alibaba_sts.PROVIDER, alibaba_sts.CODES),
     (tencent_sts.PROVIDER, tencent_sts.CODES),
+    (huawei_sts.PROVIDER, huawei_sts.CODES),
     ("any provider", TRANSPORT),
     ("rotation", OWN_CODES),
 ]

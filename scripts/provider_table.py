@@ -27,7 +27,10 @@ LOGIN = {
 
 def own_keys(spec: ProviderSpec) -> str:
     """The secret's keys only this provider reads, and its account rule."""
-    keys = [f"`{key}` (default `{field.default}`)" for key, field in spec.fields.items()]
+    keys = [
+        f"`{key}` (default `{field.default}`)" if field.default else f"`{key}` (optional)"
+        for key, field in spec.fields.items()
+    ]
     if spec.only_username:
         keys.append(f"`username` must be `{spec.only_username}`; no `usernames`")
     return ", ".join(keys) or "none"
@@ -37,7 +40,7 @@ def rows() -> Iterator[str]:
     yield "| `provider` | database | password API | reset | login proof | its own keys | its endpoint alone |"
     yield "|---|---|---|---|---|---|---|"
     for name, spec in PROVIDERS.items():
-        service, action = spec.actions[0].split(":")
+        service, action = spec.actions[0].split(":", 1)
         variable = f"{spec.cloud.endpoint_variable}_{spec.service}"
         yield (
             f"| `{name}` | {spec.title} | `{service}` `{action}` | {spec.reset_mode} | {LOGIN[spec.engine]} "

@@ -29,8 +29,16 @@ FIRST_POLL_S, SETTLE_POLL_S = 0.25, 2.0
 the floor waits as long."""
 RECIPES = "FLOOR_RECIPES"
 """Per provider, its cloud, API and calls (``localcloud.cloud.floor_environment``: each emulator module's kit)."""
-KEY_FIELDS = {"tencentcloud": ("secret_id", "secret_key"), "alibabacloud": ("access_key_id", "access_key_secret")}
-IDENTITY_PROVIDER = {"tencentcloud": "TENCENTCLOUD_OIDC_PROVIDER_ID", "alibabacloud": "ALIBABACLOUD_OIDC_PROVIDER_ARN"}
+KEY_FIELDS = {
+    "tencentcloud": ("secret_id", "secret_key"),
+    "alibabacloud": ("access_key_id", "access_key_secret"),
+    "huaweicloud": ("access_key", "secret_key"),
+}
+IDENTITY_PROVIDER = {
+    "tencentcloud": "TENCENTCLOUD_OIDC_PROVIDER_ID",
+    "alibabacloud": "ALIBABACLOUD_OIDC_PROVIDER_ARN",
+    "huaweicloud": "HUAWEICLOUD_OIDC_PROVIDER_URN",
+}
 
 _kept: dict[Any, Any] = {}
 
@@ -161,7 +169,21 @@ def alibaba_exchange(region: str, role: str, provider: str) -> tuple[str, str, s
     return held["AccessKeyId"], held["AccessKeySecret"], held["SecurityToken"]
 
 
-EXCHANGES = {"tencentcloud": tencent_exchange, "alibabacloud": alibaba_exchange}
+def huawei_exchange(region: str, role: str, provider: str) -> tuple[str, str, str]:
+    body = {
+        "provider_urn": provider,
+        "agency_urn": role,
+        "agency_session_name": session_name(),
+        "id_token": web_identity_token(),
+        "duration_seconds": 3600,
+    }
+    url = os.environ.get("HUAWEICLOUD_ENDPOINT_URL_STS", f"https://sts.{region}.myhuaweicloud.com")
+    answer = http().post(url + "/v5/agencies/assume-with-oidc", content=json.dumps(body).encode(), headers=JSON)
+    held = answer.json()["credentials"]
+    return held["access_key_id"], held["secret_access_key"], held["security_token"]
+
+
+EXCHANGES = {"tencentcloud": tencent_exchange, "alibabacloud": alibaba_exchange, "huaweicloud": huawei_exchange}
 
 
 # -- Tencent Cloud API 3.0 (TC3-HMAC-SHA256) ---------------------------------------------------------------
@@ -237,7 +259,54 @@ def alibaba(product: str, version: str, secret: dict[str, Any], held: tuple[str,
     return call
 
 
-CALLERS = {"tencentcloud": tencent, "alibabacloud": alibaba}
+# -- Huawei Cloud REST (SDK-HMAC-SHA256); a step's action is "METHOD /path/{template}" ----------------------------
+
+JSON = {"Content-Type": "application/json"}
+
+
+def huawei_request(
+    held: tuple[str, str, str | None], method: str, url: str, path: str, params: dict[str, Any], project: str | None
+) -> Any:
+    host = url.split("://", 1)[1].split("/", 1)[0]
+    query = "&".join(sorted(f"{quote(k, safe='~')}={quote(str(v), safe='~')}" for k, v in params.items()))
+    query, payload = (query, b"") if method == "GET" else ("", json.dumps(params).encode())
+    headers = {"content-type": "application/json", "host": host, "x-sdk-date": time.strftime("%Y%m%dT%H%M%SZ")}
+    headers |= {"x-project-id": project} if project else {}
+    headers |= {"x-security-token": held[2]} if held[2] else {}
+    names = sorted(headers)
+    lines = "".join(f"{name}:{headers[name]}\n" for name in names)
+    canonical = f"{method}\n{path}/\n{query}\n{lines}\n{';'.join(names)}\n{sha256(payload)}"
+    to_sign = f"SDK-HMAC-SHA256\n{headers['x-sdk-date']}\n{sha256(canonical.encode())}"
+    signature = hmac.new(held[1].encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = (
+        f"SDK-HMAC-SHA256 Access={held[0]}, SignedHeaders={';'.join(names)}, Signature={signature}"
+    )
+    target = url + path + (f"?{query}" if query else "")
+    return http().request(method, target, content=payload or None, headers=headers).json()
+
+
+def huawei(service: str, version: str, secret: dict[str, Any], held: tuple[str, str, str | None]) -> Any:
+    url = (
+        os.environ.get(f"HUAWEICLOUD_ENDPOINT_URL_{service.upper()}")
+        or f"https://{service}.{secret['region']}.myhuaweicloud.com"
+    )
+    region = secret["region"]
+    iam = os.environ.get("HUAWEICLOUD_ENDPOINT_URL_IAM") or f"https://iam.{region}.myhuaweicloud.com"
+    project = secret.get("project_id") or kept(
+        ("project", iam, region, held[0]),
+        lambda: huawei_request(held, "GET", iam, "/v3/projects", {"name": region}, None)["projects"][0]["id"],
+    )
+
+    def call(action: str, params: dict[str, Any]) -> dict[str, Any]:
+        method, template = action.split(" ", 1)
+        return dict(
+            huawei_request(held, method, url, template.format_map({**secret, "project_id": project}), params, project)
+        )
+
+    return call
+
+
+CALLERS = {"tencentcloud": tencent, "alibabacloud": alibaba, "huaweicloud": huawei}
 
 
 def recipe_of(secret: dict[str, Any]) -> dict[str, Any]:

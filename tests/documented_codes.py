@@ -80,6 +80,18 @@ TENCENT_STS_CODES = {
     "InternalError.GetAppIdError": "retryable",
     "InternalError.IllegalRole": "fatal",
 }
+# Huawei Cloud STS (IAM5) AssumeAgencyWithOIDC publishes no codes: the HTTP status decides (research note §6.A), and
+# the gateway's throttling code is its own.
+HUAWEI_STS_CODES = {
+    "HTTP.400": "fatal",
+    "HTTP.401": "fatal",
+    "HTTP.403": "fatal",
+    "HTTP.404": "fatal",
+    "HTTP.429": "retryable",
+    "HTTP.500": "retryable",
+    "HTTP.503": "retryable",
+    "APIGW.0308": "retryable",
+}
 # What a provider answers when temporary credentials' token is refused: renewed once, then final.
 TEMPORARY_CREDENTIAL_CODES = {
     "tencentcloud": {"AuthFailure.TokenFailure": "fatal", "AuthFailure.SecretIdNotFound": "fatal"},
@@ -88,4 +100,5 @@ TEMPORARY_CREDENTIAL_CODES = {
         "InvalidSecurityToken.Malformed": "fatal",
         "InvalidSecurityToken.MismatchWithAccessKey": "fatal",
     },
+    "huaweicloud": {"APIGW.0301": "fatal"},
 }

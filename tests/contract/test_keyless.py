@@ -22,8 +22,24 @@ from crossrotate.registry import PROVIDERS
 from localcloud.cloud import FUNCTION_ROLE, ROLES, LocalCloud
 
 NAMES = sorted(PROVIDERS)
-EXCHANGE = {"tencentcloud": "AssumeRoleWithWebIdentity", "alibabacloud": "AssumeRoleWithOIDC"}
-RETRYABLE_STS = {"aws": "Throttling", "tencentcloud": "RequestLimitExceeded", "alibabacloud": "Throttling.User"}
+EXCHANGE = {
+    "tencentcloud": "AssumeRoleWithWebIdentity",
+    "alibabacloud": "AssumeRoleWithOIDC",
+    "huaweicloud": "AssumeAgencyWithOIDC",
+}
+RETRYABLE_STS = {
+    "aws": "Throttling",
+    "tencentcloud": "RequestLimitExceeded",
+    "alibabacloud": "Throttling.User",
+    "huaweicloud": "APIGW.0308",
+}
+TRUST_DENIED = {
+    "tencentcloud": "UnauthorizedOperation",
+    "alibabacloud": "AuthenticationFail.NoPermission",
+    "huaweicloud": "HTTP.403",  # Huawei publishes no code for it: the HTTP status decides
+}
+EXCHANGE_PARAMS = {"huaweicloud": {"RoleSessionName": "agency_session_name", "RoleArn": "agency_urn"}}
+"""Where a cloud's exchange names the session and the role otherwise (Huawei's JSON body)."""
 
 
 @pytest.fixture
@@ -63,10 +79,10 @@ def test_the_role_is_assumed_with_the_functions_session_name(
     cloud = PROVIDERS[provider].cloud.name
     keyless.driver.rotate(keyless.account(provider, access="keyless").secret_id)
     (*_, call) = keyless.sts[cloud].calls_of(EXCHANGE[cloud])
-    assert call.params["RoleSessionName"] == "crossrotate-payments-rotator"
-    assert call.params["RoleArn"] == ROLES[cloud][0]
-    assert "OIDCToken" not in call.params
-    assert "WebIdentityToken" not in call.params
+    names = EXCHANGE_PARAMS.get(cloud, {})
+    assert call.params[names.get("RoleSessionName", "RoleSessionName")] == "crossrotate-payments-rotator"
+    assert call.params[names.get("RoleArn", "RoleArn")] == ROLES[cloud][0]
+    assert not {"OIDCToken", "WebIdentityToken", "id_token"} & set(call.params)
 
 
 @pytest.mark.parametrize("provider", NAMES)
@@ -99,7 +115,7 @@ def hop_broken(local: LocalCloud, cloud: str, hop: str) -> Iterator[tuple[str, s
     role_arn, identity_provider = ROLES[cloud]
     sts: Any = local.sts[cloud]
     sts.add_role(role_arn, identity_provider, "arn:aws:iam::123456789012:role/someone-else")  # trusts another role
-    code = "UnauthorizedOperation" if cloud == "tencentcloud" else "AuthenticationFail.NoPermission"
+    code = TRUST_DENIED[cloud]
     try:
         yield f"{cloud}-sts", code, "oidc:sub"
     finally:

@@ -113,6 +113,7 @@ STS_CODES = {
     "aws": ("Throttling", "AccessDenied"),
     "tencentcloud": ("RequestLimitExceeded", "InvalidParameter.WebIdentityTokenError"),
     "alibabacloud": ("Throttling.User", "AuthenticationFail.NoPermission"),
+    "huaweicloud": ("APIGW.0308", "HTTP.403"),
 }
 """Per STS (AWS's, each cloud's): a retryable and a fatal code it answers."""
 STS_FAULT = st.tuples(st.sampled_from(["error", "status"]), st.sampled_from(["retryable", "fatal"]))

@@ -215,7 +215,7 @@ STS_HOPS = ["aws", "cloud"]
 
 
 @pytest.mark.parametrize("hop", STS_HOPS)
-@pytest.mark.parametrize("cloud_name", ["tencentcloud", "alibabacloud"])
+@pytest.mark.parametrize("cloud_name", ["tencentcloud", "alibabacloud", "huaweicloud"])
 def test_every_keyless_hop_classifies_any_answer(
     cloud_name: str,
     hop: str,

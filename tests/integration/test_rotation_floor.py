@@ -82,7 +82,7 @@ class Recorder:
             return sorted(document), document["username"]
         if key in ("RemoveFromVersionId", "AsyncRequestId", "FlowId", "Timestamp"):
             return f"<{key}>"
-        if key in ("Password", "NewPassword", "AccountPassword", "NewAccountPassword"):
+        if key in ("Password", "NewPassword", "AccountPassword", "NewAccountPassword", "password", "db_user_pwd"):
             return "<new password>"
         if key in ("WebIdentityToken", "OIDCToken"):
             return "<token from AWS STS>"

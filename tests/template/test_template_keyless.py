@@ -291,9 +291,18 @@ def test_the_setup_page_names_every_action_the_providers_call_and_the_three_cond
         assert key in text
 
 
+def huawei(block: Any) -> bool:
+    """A Huawei Cloud (IAM5) policy: ``"Version": "5.0"``."""
+    return isinstance(block, dict) and block.get("Version") == "5.0"
+
+
 def test_the_setup_pages_permission_policies_grant_exactly_what_each_cloud_calls() -> None:
-    granted: dict[str, set[str]] = {"alibabacloud": set(), "tencentcloud": set()}
+    granted: dict[str, set[str]] = {"alibabacloud": set(), "tencentcloud": set(), "huaweicloud": set()}
     for block in json_blocks():
+        if huawei(block):
+            for statement in block["Statement"]:
+                granted["huaweicloud"] |= set() if "Principal" in statement else set(actions_of(statement))
+            continue
         for statement in block.get("Statement", []) if isinstance(block, dict) else []:
             if "Resource" in statement and "Principal" not in statement and "Condition" not in statement:
                 granted["alibabacloud"] |= set(actions_of(statement))
@@ -306,8 +315,11 @@ def test_the_setup_pages_permission_policies_grant_exactly_what_each_cloud_calls
 
 
 def test_the_setup_pages_trust_policies_pin_issuer_audience_and_the_functions_role() -> None:
-    trusts = []
+    trusts, huawei_trusts = [], []
     for block in json_blocks():
+        if huawei(block):
+            huawei_trusts += [statement for statement in block["Statement"] if "Principal" in statement]
+            continue
         for statement in block.get("Statement", block.get("statement", [])) if isinstance(block, dict) else []:
             principal = statement.get("Principal", statement.get("principal"))
             if principal:
@@ -318,7 +330,15 @@ def test_the_setup_pages_trust_policies_pin_issuer_audience_and_the_functions_ro
     assert re.fullmatch(r"acs:ram::[^:]+:oidc-provider/.+", alibaba["Principal"]["Federated"][0])
     assert tencent["action"] == "name/sts:AssumeRoleWithWebIdentity"
     assert re.fullmatch(r"qcs::cam::uin/[^:]+:oidc-provider/.+", tencent["principal"]["federated"][0])
-    for conditions in (alibaba["Condition"]["StringEquals"], tencent["condition"]["string_equal"]):
+    (agency,) = huawei_trusts
+    assert agency["Action"] == ["sts:agencies:assumeWithOIDC"]
+    assert re.fullmatch(r"iam::[^:]+:identity-provider:.+", agency["Principal"]["Identity_provider"][0])
+    conditions_of_each = (
+        alibaba["Condition"]["StringEquals"],
+        tencent["condition"]["string_equal"],
+        agency["Condition"]["StringEquals"],
+    )
+    for conditions in conditions_of_each:
         assert set(conditions) == {"oidc:iss", "oidc:aud", "oidc:sub"}
         sub = conditions["oidc:sub"]
         assert re.fullmatch(r"arn:aws:iam::\d{12}:role/.+", sub if isinstance(sub, str) else sub[0])

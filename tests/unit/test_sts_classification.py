@@ -4,11 +4,18 @@ which side's setup to fix, carried in the message."""
 from __future__ import annotations
 
 import pytest
-from documented_codes import ALIBABA_STS_CODES, AWS_STS_CODES, TEMPORARY_CREDENTIAL_CODES, TENCENT_STS_CODES
+from documented_codes import (
+    ALIBABA_STS_CODES,
+    AWS_STS_CODES,
+    HUAWEI_STS_CODES,
+    TEMPORARY_CREDENTIAL_CODES,
+    TENCENT_STS_CODES,
+)
 
 from crossrotate.aws import STS_ERRORS
 from crossrotate.errors import ErrorTable
 from crossrotate.providers.alibabacloud import sts as alibaba_sts
+from crossrotate.providers.huaweicloud import sts as huawei_sts
 from crossrotate.providers.tencentcloud import sts as tencent_sts
 from crossrotate.registry import PROVIDERS
 
@@ -16,6 +23,7 @@ TABLES: list[tuple[ErrorTable, dict[str, str]]] = [
     (STS_ERRORS, AWS_STS_CODES),
     (alibaba_sts.STS_ERRORS, ALIBABA_STS_CODES),
     (tencent_sts.STS_ERRORS, TENCENT_STS_CODES),
+    (huawei_sts.STS_ERRORS, HUAWEI_STS_CODES),
 ]
 
 
@@ -37,6 +45,8 @@ def test_every_documented_sts_code_has_its_class_and_a_reason(table: ErrorTable,
         (alibaba_sts.STS_ERRORS, "AuthenticationFail.NoPermission", "oidc:sub"),
         (tencent_sts.STS_ERRORS, "InvalidParameter.WebIdentityTokenError", "Fix on Tencent Cloud"),
         (tencent_sts.STS_ERRORS, "UnauthorizedOperation", "oidc:sub"),
+        (huawei_sts.STS_ERRORS, "HTTP.401", "Fix on Huawei Cloud"),
+        (huawei_sts.STS_ERRORS, "HTTP.403", "oidc:sub"),
     ],
 )
 def test_a_setup_mistake_says_which_side_to_fix_in_the_message(table: ErrorTable, code: str, side: str) -> None:

@@ -57,6 +57,7 @@ PROVIDERS = Registry(
         "tencentcloud-sqlserver": "tencentcloud.sqlserver",
         "tencentcloud-redis": "tencentcloud.redis",
         "alibabacloud-redis": "alibabacloud.redis",
+        "huaweicloud-rds": "huaweicloud.rds",
     }
 )
 
