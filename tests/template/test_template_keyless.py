@@ -31,6 +31,8 @@ VARIABLES = {
     "TENCENTCLOUD_OIDC_PROVIDER_ID": "TencentCloudOidcProviderId",
     "ALIBABACLOUD_ROLE_ARN": "AlibabaCloudRoleArn",
     "ALIBABACLOUD_OIDC_PROVIDER_ARN": "AlibabaCloudOidcProviderArn",
+    "HUAWEICLOUD_ROLE_ARN": "HuaweiCloudAgencyUrn",
+    "HUAWEICLOUD_OIDC_PROVIDER_URN": "HuaweiCloudOidcProviderUrn",
 }
 
 
