@@ -5,7 +5,9 @@ without the token, and ISO timestamps.
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -159,3 +161,48 @@ class WebIdentityStsEmulator(EmulatorServer, Generic[ProviderT, RoleT]):
     def provider_and_role(self, provider_name: str, role_arn: str) -> tuple[ProviderT | None, RoleT | None]:
         with self.lock:
             return self.providers.get(provider_name), self.roles.get(role_arn)
+
+
+class IssuerFollowingStsEmulator(WebIdentityStsEmulator[ProviderT, RoleT]):
+    """An STS that fetches the issuer's keys itself (its discovery document, then ``jwks_uri``), as Alibaba Cloud's
+    and Huawei Cloud's do, instead of holding a copy uploaded at setup (Tencent Cloud's)."""
+
+    def __init__(self, ring: KeyRing, now: Callable[[], float] = time.time) -> None:
+        super().__init__(ring, now)
+        self.fetch_timeout = 2.0
+        """Seconds to wait for the issuer's discovery document and keys."""
+        self.key_cache_seconds = 0.0
+        """How long fetched keys are reused (0: fetched for every exchange, so each fetch can be observed)."""
+        self._keys: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    def issuer_keys(self, issuer_url: str) -> dict[str, Any]:
+        """The issuer's JWKS, fetched anew unless fetched less than :attr:`key_cache_seconds` ago."""
+        with self.lock:
+            cached = self._keys.get(issuer_url)
+        if cached is not None and time.monotonic() - cached[0] < self.key_cache_seconds:
+            return cached[1]
+        key_set = self._fetch_keys(issuer_url)
+        with self.lock:
+            self._keys[issuer_url] = (time.monotonic(), key_set)
+        return key_set
+
+    def _fetch_keys(self, issuer_url: str) -> dict[str, Any]:
+        """Both documents fetched now, bypassing any proxy (the issuer is on loopback)."""
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+        def get(url: str) -> dict[str, Any]:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"not an HTTP URL: {url}")
+            with opener.open(url, timeout=self.fetch_timeout) as answer:
+                document = json.load(answer)
+            if not isinstance(document, dict):
+                raise ValueError("not a JSON object")
+            return document
+
+        discovery = get(issuer_url.rstrip("/") + "/.well-known/openid-configuration")
+        if discovery.get("issuer") != issuer_url:
+            raise ValueError("the discovery document names another issuer")
+        key_set = get(str(discovery.get("jwks_uri")))
+        if not isinstance(key_set.get("keys"), list):
+            raise ValueError("the JWKS has no keys")
+        return key_set

@@ -7,23 +7,18 @@ emulators share.
 
 from __future__ import annotations
 
-import json
 import re
-import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ..base import KeyRing, ProviderError, Request, Response
+from ..base import ProviderError, Request, Response
 from ..oidc import (
+    IssuerFollowingStsEmulator,
     OidcProvider,
     RoleTrust,
     TokenRejected,
-    WebIdentityStsEmulator,
     audiences_of,
     iso,
     verify_web_identity_token,
@@ -51,7 +46,7 @@ ALIBABA_CODES = {
 }
 
 
-class AlibabaStsEmulator(AlibabaEndpoint, WebIdentityStsEmulator[OidcProvider, AlibabaRole]):
+class AlibabaStsEmulator(AlibabaEndpoint, IssuerFollowingStsEmulator[OidcProvider, AlibabaRole]):
     """Alibaba Cloud STS ``AssumeRoleWithOIDC`` (2015-04-01), anonymous RPC: GET or POST ``/`` with the parameters
     in the query string and/or a form body, as ``alibabacloud_credentials``' OIDC provider sends them.
 
@@ -66,14 +61,6 @@ class AlibabaStsEmulator(AlibabaEndpoint, WebIdentityStsEmulator[OidcProvider, A
     product = "sts"
     action = "AssumeRoleWithOIDC"
     version = "2015-04-01"
-
-    def __init__(self, ring: KeyRing, now: Callable[[], float] = time.time) -> None:
-        super().__init__(ring, now)
-        self.fetch_timeout = 2.0
-        """Seconds to wait for the issuer's discovery document and keys."""
-        self.key_cache_seconds = 0.0
-        """How long fetched keys are reused (0: fetched for every exchange, so each fetch can be observed)."""
-        self._keys: dict[str, tuple[float, dict[str, Any]]] = {}
 
     def add_oidc_provider(self, arn: str, issuer_url: str, client_ids: list[str]) -> None:
         """RAM's ``CreateOIDCProvider``: ``arn`` is ``acs:ram::<uid>:oidc-provider/<name>``."""
@@ -107,38 +94,6 @@ class AlibabaStsEmulator(AlibabaEndpoint, WebIdentityStsEmulator[OidcProvider, A
             return self.refuse(action, logged, error)
         return self.answer(action, logged, lambda: self.assume_role_with_oidc(params), self.success)
 
-    def _cached_keys(self, issuer_url: str) -> dict[str, Any]:
-        with self.lock:
-            cached = self._keys.get(issuer_url)
-        if cached is not None and time.monotonic() - cached[0] < self.key_cache_seconds:
-            return cached[1]
-        key_set = self._fetch_keys(issuer_url)
-        with self.lock:
-            self._keys[issuer_url] = (time.monotonic(), key_set)
-        return key_set
-
-    def _fetch_keys(self, issuer_url: str) -> dict[str, Any]:
-        """The issuer's JWKS: its discovery document names ``jwks_uri``; both are fetched now, bypassing any
-        proxy (the issuer is on loopback)."""
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-        def get(url: str) -> dict[str, Any]:
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"not an HTTP URL: {url}")
-            with opener.open(url, timeout=self.fetch_timeout) as answer:
-                document = json.load(answer)
-            if not isinstance(document, dict):
-                raise ValueError("not a JSON object")
-            return document
-
-        discovery = get(issuer_url.rstrip("/") + "/.well-known/openid-configuration")
-        if discovery.get("issuer") != issuer_url:
-            raise ValueError("the discovery document names another issuer")
-        key_set = get(str(discovery.get("jwks_uri")))
-        if not isinstance(key_set.get("keys"), list):
-            raise ValueError("the JWKS has no keys")
-        return key_set
-
     # -- the action --------------------------------------------------------------------------------------
     def assume_role_with_oidc(self, params: dict[str, str]) -> dict[str, Any]:
         mandatory(params, "RoleArn", "OIDCProviderArn", "OIDCToken")
@@ -170,7 +125,7 @@ class AlibabaStsEmulator(AlibabaEndpoint, WebIdentityStsEmulator[OidcProvider, A
                 params["OIDCToken"],
                 provider.issuer,
                 provider.client_ids,
-                lambda: self._cached_keys(provider.issuer),
+                lambda: self.issuer_keys(provider.issuer),
                 now,
             )
         except TokenRejected as rejected:

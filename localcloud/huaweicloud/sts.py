@@ -18,16 +18,20 @@ from __future__ import annotations
 
 import json
 import re
-import time
-import urllib.request
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..base import KeyRing, ProviderError, Request, Response
-from ..oidc import OidcProvider, RoleTrust, TokenRejected, WebIdentityStsEmulator, verify_web_identity_token, without
+from ..base import ProviderError, Request, Response
+from ..oidc import (
+    IssuerFollowingStsEmulator,
+    OidcProvider,
+    RoleTrust,
+    TokenRejected,
+    verify_web_identity_token,
+    without,
+)
 from .api import HuaweiEndpoint
 
 PATH = "/v5/agencies/assume-with-oidc"
@@ -42,18 +46,11 @@ class HuaweiAgency(RoleTrust):
     agency_id: str
 
 
-class HuaweiStsEmulator(HuaweiEndpoint, WebIdentityStsEmulator[OidcProvider, HuaweiAgency]):
+class HuaweiStsEmulator(HuaweiEndpoint, IssuerFollowingStsEmulator[OidcProvider, HuaweiAgency]):
     """Set up with :meth:`add_oidc_provider` (CreateOIDCProviderV5: its URN, url and client ids) and
     :meth:`add_agency` (CreateAgencyV5 with a trust policy admitting that provider's tokens)."""
 
     action = "AssumeAgencyWithOIDC"
-
-    def __init__(self, ring: KeyRing, now: Callable[[], float] = time.time) -> None:
-        super().__init__(ring, now)
-        self.fetch_timeout = 2.0
-        self.key_cache_seconds = 0.0
-        """How long fetched keys are reused (0: fetched for every exchange)."""
-        self._keys: dict[str, tuple[float, dict[str, Any]]] = {}
 
     def add_oidc_provider(self, urn: str, issuer_url: str, client_ids: list[str]) -> None:
         with self.lock:
@@ -87,37 +84,6 @@ class HuaweiStsEmulator(HuaweiEndpoint, WebIdentityStsEmulator[OidcProvider, Hua
             return self.refuse(self.action, {}, error)
         return self.answer(self.action, without(params, "id_token"), lambda: self.assume(params), self.success)
 
-    # -- the issuer's keys -------------------------------------------------------------------------------
-    def _cached_keys(self, issuer_url: str) -> dict[str, Any]:
-        with self.lock:
-            cached = self._keys.get(issuer_url)
-        if cached is not None and time.monotonic() - cached[0] < self.key_cache_seconds:
-            return cached[1]
-        key_set = self._fetch_keys(issuer_url)
-        with self.lock:
-            self._keys[issuer_url] = (time.monotonic(), key_set)
-        return key_set
-
-    def _fetch_keys(self, issuer_url: str) -> dict[str, Any]:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-        def get(url: str) -> dict[str, Any]:
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"not an HTTP URL: {url}")
-            with opener.open(url, timeout=self.fetch_timeout) as answer:
-                document = json.load(answer)
-            if not isinstance(document, dict):
-                raise ValueError("not a JSON object")
-            return document
-
-        discovery = get(issuer_url.rstrip("/") + "/.well-known/openid-configuration")
-        if discovery.get("issuer") != issuer_url:
-            raise ValueError("the discovery document names another issuer")
-        key_set = get(str(discovery.get("jwks_uri")))
-        if not isinstance(key_set.get("keys"), list):
-            raise ValueError("the JWKS has no keys")
-        return key_set
-
     # -- the action --------------------------------------------------------------------------------------
     def assume(self, params: dict[str, Any]) -> dict[str, Any]:
         for name in ("provider_urn", "agency_urn", "agency_session_name", "id_token"):
@@ -141,7 +107,7 @@ class HuaweiStsEmulator(HuaweiEndpoint, WebIdentityStsEmulator[OidcProvider, Hua
                 params["id_token"],
                 provider.issuer,
                 provider.client_ids,
-                lambda: self._cached_keys(provider.issuer),
+                lambda: self.issuer_keys(provider.issuer),
                 now,
             )
         except TokenRejected as rejected:
