@@ -265,6 +265,12 @@ class EmulatorServer(LoopbackServer):
         with self.lock:
             self.faults.clear()
 
+    def traced(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A call's parameters as the call log and the faults taken keep them. A service whose polls name a task
+        only adds the task's instance here, so that they name the account they concern, as every other call
+        does."""
+        return params
+
     def take_fault(self, action: str, params: dict[str, Any]) -> Fault | None:
         with self.lock:
             for fault in self.faults:
@@ -272,13 +278,14 @@ class EmulatorServer(LoopbackServer):
                     fault.times -= 1
                     if fault.times == 0:
                         self.faults.remove(fault)
-                    self.faults_taken.append((params, fault))
+                    self.faults_taken.append((self.traced(params), fault))
                     return fault
         return None
 
     def record(self, action: str, params: dict[str, Any], outcome: str, fault: Fault | None = None) -> None:
+        traced = self.traced(params)
         with self.lock:
-            self.calls.append(Call(action, params, outcome, fault))
+            self.calls.append(Call(action, traced, outcome, fault))
 
     def calls_of(self, action: str) -> list[Call]:
         with self.lock:

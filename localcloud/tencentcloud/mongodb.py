@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, Fault, ProviderError
+from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, ProviderError
 from ..kit import FloorStep, ProviderKit, on_ring
 from .api import TencentApiEmulator, required
 
@@ -108,12 +108,6 @@ class TencentMongodbEmulator(TencentApiEmulator, DatabaseService[MongoInstance, 
         account they concern, as every other call does."""
         request = self.requests.get(str(params.get("AsyncRequestId")))
         return {**params, "InstanceId": request.instance_id} if request and "InstanceId" not in params else params
-
-    def take_fault(self, action: str, params: dict[str, Any]) -> Fault | None:
-        return super().take_fault(action, self.traced(params))
-
-    def record(self, action: str, params: dict[str, Any], outcome: str, fault: Fault | None = None) -> None:
-        super().record(action, self.traced(params), outcome, fault)
 
     def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {

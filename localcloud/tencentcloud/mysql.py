@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import DatabaseAccount, DatabaseInstance, Fault, ProviderError, UserAtHostService
+from ..base import DatabaseAccount, DatabaseInstance, ProviderError, UserAtHostService
 from ..kit import FloorStep, ProviderKit, on_ring
 from .api import TencentApiEmulator, page, required
 
@@ -94,12 +94,6 @@ class TencentMysqlEmulator(TencentApiEmulator, UserAtHostService[MysqlInstance, 
         the account they concern, as every other call does."""
         task = self.tasks.get(str(params.get("AsyncRequestId")))
         return {**params, "InstanceId": task.instance_id} if task and "InstanceId" not in params else params
-
-    def take_fault(self, action: str, params: dict[str, Any]) -> Fault | None:
-        return super().take_fault(action, self.traced(params))
-
-    def record(self, action: str, params: dict[str, Any], outcome: str, fault: Fault | None = None) -> None:
-        super().record(action, self.traced(params), outcome, fault)
 
     def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, Fault, ProviderError
+from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, ProviderError
 from ..databases import DefaultUserAdmin, RedisAdmin
 from ..kit import FloorStep, ProviderKit, on_ring
 from .api import TencentApiEmulator, page, required
@@ -122,12 +122,6 @@ class TencentRedisEmulator(TencentApiEmulator, DatabaseService[RedisInstance, Re
         task_id = params.get("TaskId")
         task = self.tasks.get(task_id) if isinstance(task_id, int) else None
         return {**params, "InstanceId": task.instance_id} if task and "InstanceId" not in params else params
-
-    def take_fault(self, action: str, params: dict[str, Any]) -> Fault | None:
-        return super().take_fault(action, self.traced(params))
-
-    def record(self, action: str, params: dict[str, Any], outcome: str, fault: Fault | None = None) -> None:
-        super().record(action, self.traced(params), outcome, fault)
 
     def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, Fault, ProviderError
+from ..base import DatabaseAccount, DatabaseInstance, DatabaseService, ProviderError
 from ..kit import FloorStep, ProviderKit, on_ring
 from .api import TencentApiEmulator, required
 
@@ -119,12 +119,6 @@ class TencentSqlserverEmulator(TencentApiEmulator, DatabaseService[SqlserverInst
         concern, as every other call does."""
         flow = self.flows.get(params["FlowId"]) if type(params.get("FlowId")) is int else None
         return {**params, "InstanceId": flow.instance_id} if flow and "InstanceId" not in params else params
-
-    def take_fault(self, action: str, params: dict[str, Any]) -> Fault | None:
-        return super().take_fault(action, self.traced(params))
-
-    def record(self, action: str, params: dict[str, Any], outcome: str, fault: Fault | None = None) -> None:
-        super().record(action, self.traced(params), outcome, fault)
 
     def actions(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
