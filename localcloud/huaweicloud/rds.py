@@ -15,7 +15,7 @@ the gateway's SDK-HMAC-SHA256 check; resets reach the real database behind an ac
 - ``ListInstances`` (``GET /v3/{project_id}/instances?id=…``) answers the instance's ``InstanceResponse`` fields the
   client reads (``id``, ``status``, ``db_user_name``, ``datastore``) and a few more.
 
-RDS publishes no code for an account that does not exist or a password SetDbUserPwd refuses (research §3.2): the
+RDS publishes no code for an account that does not exist or a password SetDbUserPwd refuses (rds_10_0201): the
 stand-in answers ``DBS.200001`` (Parameter error) for both, Judgement; a refused root password is ``DBS.280246``.
 The account's state is not listed (RDS has none per account): a late change to the database shows only at a login.
 """

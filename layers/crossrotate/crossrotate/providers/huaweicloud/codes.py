@@ -3,7 +3,7 @@ table: the API gateway's (``APIGW.*``, answered before a request reaches the ser
 the database services' v3 APIs, and the ones this function names itself (a project it could not resolve, an answer
 with no code).
 
-Sources (cited as in ``/work/notes/research/huaweicloud-rds.md``):
+Sources (Huawei Cloud's documentation pages are named by their path below support.huaweicloud.com):
 
 - [APIG] the API gateway's error codes, devg-apisign/api-sign-errorcode.html and api-sign-0001.html; the
   ``APIGW.0301`` messages from sis_faq/sis_04_0082.html, sis_04_0087.html and ocr_faq/ocr_01_0063.html; the

@@ -12,7 +12,7 @@ STS has a regional endpoint in twelve regions (``v1/region/sts_region.py``) and 
 调用" (usermanual-iam5/iam_01_1237.html): elsewhere the SDK's default, cn-north-4's, is used.
 
 **Errors.** The IAM5 envelope is ``{"error_code", "error_msg", "request_id"}`` (api-iam5/ErrorCode.html). Which codes
-AssumeAgencyWithOIDC answers is not in any source available here (/work/notes/research/huaweicloud-rds.md §6.A), so
+AssumeAgencyWithOIDC answers is published nowhere (its API page lists only the authorization table), so
 the code is kept and the verdict comes from the HTTP status, whose reason says which side's setup to fix (the
 ``HTTP.<status>`` rows); the gateway's own codes (``APIGW.*``) are classified as for every service.
 """

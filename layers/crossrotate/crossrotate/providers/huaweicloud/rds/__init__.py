@@ -1,7 +1,7 @@
 """Huawei Cloud RDS for MySQL, PostgreSQL and SQL Server (``huaweicloud-rds``): the RDS v3 REST API.
 
-Sources (huaweicloudsdkrds 3.1.219 ``v3/rds_client.py`` and ``v3/model``; the RDS API reference, api-rds/…; cited
-as in /work/notes/research/huaweicloud-rds.md):
+Sources (huaweicloudsdkrds 3.1.219 ``v3/rds_client.py`` and ``v3/model``; the RDS API reference's pages, named
+by their path below support.huaweicloud.com, api-rds/…):
 
 - A named account: ``SetDbUserPwd``, ``POST /v3/{project_id}/instances/{instance_id}/db_user/resetpwd``
   ``{"name", "password"}`` → ``{"resp": "successful"}``, synchronous (no job id), the same path for the three
@@ -42,7 +42,7 @@ and does not name it: that name is our reading of IAM's action scheme, not verif
 
 Error codes: the RDS v3 error table's codes, common to RDS's calls, are in :mod:`..codes` with the gateway's; the
 codes below are the ones only these calls' pages add. RDS publishes no per-call codes for an account that does not
-exist or a password it refuses (research §3.2, "not verified"): such answers are classified by their code where
+exist or a password it refuses (rds_10_0201 has no such row): such answers are classified by their code where
 the table lists it, else by HTTP status.
 """
 
