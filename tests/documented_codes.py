@@ -80,7 +80,7 @@ TENCENT_STS_CODES = {
     "InternalError.GetAppIdError": "retryable",
     "InternalError.IllegalRole": "fatal",
 }
-# Huawei Cloud STS (IAM5) AssumeAgencyWithOIDC publishes no codes: the HTTP status decides (research note §6.A), and
+# Huawei Cloud STS (IAM5) AssumeAgencyWithOIDC publishes no codes: the HTTP status decides (its API page has none), and
 # the gateway's throttling code is its own.
 HUAWEI_STS_CODES = {
     "HTTP.400": "fatal",
