@@ -25,7 +25,8 @@ class FloorStep(NamedTuple):
     keep: str | None = None
     """A field of the answer that later steps name."""
     until: tuple[str, str | int] | None = None
-    """Call again, after the function's poll interval, until this field of the answer has this value."""
+    """Call again, after the function's poll interval, until this field of the answer (a dotted path through
+    objects and lists) has this value."""
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,12 @@ FIRST_USE = re.compile(
 client), httpx, the credential sources and a provider's package (the secret read names it), the actions and the
 sweep code (their events), and Powertools' batch utility (a worker's batch)."""
 
+LAYER_BUDGET = 2_750_000
+"""Bytes of the zipped layer. It was 2.5 MB up to six providers; measured at twelve (December 2026), a service's
+package costs 9 to 15 KB zipped (source and bytecode, mostly its error table's documented reasons, which every
+failure carries) and a cloud's shared modules about 40 KB, and the layer was 2.53 MB. 2.75 MB leaves room for
+about fifteen more services, or a cloud and ten, before the next look."""
+
 FLEET = 10_000
 """Secrets a planner run lists and queues."""
 FLEET_PAIRS = 3
@@ -1230,7 +1236,9 @@ def main() -> int:
             resets == [1],
         ),
         *keyless_targets(runs, imports),
-        Target("layer zipped", f"{layer_zip / 1e6:.2f} MB", "≤ 2.5 MB", layer_zip <= 2_500_000),
+        Target(
+            "layer zipped", f"{layer_zip / 1e6:.2f} MB", f"≤ {LAYER_BUDGET / 1e6:.2f} MB", layer_zip <= LAYER_BUDGET
+        ),
         Target("layer vs SDKs zipped", f"{layer_zip / sdk_zip:.2f}x", "(smaller)", layer_zip < sdk_zip),
         Target("peak RSS", f"{peak_rss:.0f} MB", "< 100 MB", peak_rss < 100),
     ]

@@ -325,6 +325,18 @@ def filled(value: Any, names: dict[str, Any]) -> Any:
     return value
 
 
+def field(answer: Any, path: str) -> Any:
+    """A field of an answer: ``Status``, or a dotted path through objects and lists (``Accounts.Account.0.X``)."""
+    for part in path.split("."):
+        if isinstance(answer, list) and part.isdigit() and int(part) < len(answer):
+            answer = answer[int(part)]
+        elif isinstance(answer, dict):
+            answer = answer.get(part)
+        else:
+            return None
+    return answer
+
+
 def reset(secret: dict[str, Any], held: tuple[str, str, str | None]) -> None:
     """The provider's reset and the reads that see it applied, as its recipe lists them."""
     recipe = recipe_of(secret)
@@ -332,7 +344,7 @@ def reset(secret: dict[str, Any], held: tuple[str, str, str | None]) -> None:
     names = {**recipe["defaults"], **secret}
     for step in recipe["steps"]:
         answer, wait = call(step["action"], filled(step["params"], names)), FIRST_POLL_S
-        while step["until"] and answer.get(step["until"][0]) != step["until"][1]:
+        while step["until"] and field(answer, step["until"][0]) != step["until"][1]:
             time.sleep(wait)
             answer, wait = call(step["action"], filled(step["params"], names)), min(wait * 2, SETTLE_POLL_S)
         if step["keep"]:

@@ -189,6 +189,11 @@ KIT = ProviderKit(
             "ResetAccountPassword",
             {"InstanceId": "$instance_id", "AccountName": "$username", "AccountPassword": "$password"},
         ),
-        FloorStep("DescribeAccounts", {"InstanceId": "$instance_id", "AccountName": "$username"}),
+        # The account is listed Unavailable until the change is applied: the function waits for Available.
+        FloorStep(
+            "DescribeAccounts",
+            {"InstanceId": "$instance_id", "AccountName": "$username"},
+            until=("Accounts.Account.0.AccountStatus", "Available"),
+        ),
     ),
 )  # fmt: skip

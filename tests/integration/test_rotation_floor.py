@@ -80,7 +80,7 @@ class Recorder:
         if key == "SecretString":  # the pending document: its fields and account, not its new password
             document = json.loads(value)
             return sorted(document), document["username"]
-        if key in ("RemoveFromVersionId", "AsyncRequestId", "FlowId", "Timestamp"):
+        if key in ("RemoveFromVersionId", "AsyncRequestId", "FlowId", "TaskId", "Timestamp"):
             return f"<{key}>"
         if key in ("Password", "NewPassword", "AccountPassword", "NewAccountPassword", "password", "db_user_pwd"):
             return "<new password>"
